@@ -1,0 +1,230 @@
+"""Tensor and the graph: reverse-mode autograd in one file.
+
+A ``Tensor`` holds an array (``.data``, NumPy or CuPy) and, when it was made
+by an op on tensors that require gradients, the ``Function`` that made it
+(``._ctx``).  Those functions link back to their inputs, so every result
+carries the graph that produced it.  ``backward()`` walks that graph once in
+reverse topological order (found iteratively: a 100,000-op chain is fine)
+and applies each function's ``backward`` rule, the chain rule one node at a
+time.  Ops live in ``ops/``; this file knows none of them.
+"""
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+
+from . import backend
+
+_grad_enabled = True
+
+
+@contextlib.contextmanager
+def no_grad():
+    """Within this block ops record no graph (as ``torch.no_grad``)."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled
+
+
+class Function:
+    """One op: ``forward`` on raw arrays, ``backward`` from the output's gradient.
+
+    Subclasses write ``forward(self, *arrays, **options) -> array`` and
+    ``backward(self, grad) -> tuple`` (one gradient, or None, per input);
+    whatever backward needs, forward keeps with ``self.save(...)``.
+    ``apply`` runs forward and records the node when a gradient is needed.
+    """
+
+    __slots__ = ("parents", "saved", "released")
+
+    def save(self, *arrays) -> None:
+        self.saved = arrays
+
+    @classmethod
+    def apply(cls, *inputs: "Tensor", **options) -> "Tensor":
+        if len(inputs) > 1:
+            kind = type(inputs[0].data)
+            if any(type(t.data) is not kind for t in inputs):
+                _check_same_device(cls.__name__, inputs)
+        ctx = cls()
+        out = ctx.forward(*[t.data for t in inputs], **options)
+        if _grad_enabled and any(t.requires_grad for t in inputs):
+            ctx.parents, ctx.released = inputs, False
+            return Tensor._make(out, True, ctx)
+        return Tensor._make(out)
+
+    def forward(self, *arrays, **options):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, grad):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _check_same_device(name: str, inputs) -> None:
+    devices = [backend.device_of(t.data) for t in inputs]
+    if len(set(devices)) > 1:
+        raise backend.DeviceError(
+            f"{name}: expected all tensors on one device, got {', '.join(devices)}; "
+            "move them with .to(device)")
+
+
+def _float_dtype(dtype) -> bool:
+    return np.dtype(dtype).kind == "f"
+
+
+class Tensor:
+    """An array with an optional gradient and the graph that made it.
+
+    ``Tensor(data, requires_grad=False, device=None, dtype=None)``: Python
+    floats and lists of floats become float32 and lists of ints int64 (as
+    torch); NumPy/CuPy arrays keep their dtype unless ``dtype`` is given.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # ndarray + Tensor calls Tensor.__radd__
+
+    def __init__(self, data, requires_grad: bool = False, device: str | None = None, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        if device is None and not isinstance(data, np.ndarray) and hasattr(data, "__cuda_array_interface__"):
+            device = "cuda"
+        device = backend.check_device(device)
+        xp = backend.module_for(device)
+        if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
+            data = backend.to_device(data, device)
+            if dtype is not None:
+                data = data.astype(dtype, copy=False)
+        else:
+            data = np.asarray(data, dtype=dtype)
+            if dtype is None and data.dtype == np.float64:
+                data = data.astype(np.float32)
+            data = backend.to_device(data, device) if device != "cpu" else data
+        if requires_grad and not _float_dtype(data.dtype):
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {data.dtype}")
+        self.data, self.grad, self.requires_grad = xp.asarray(data), None, requires_grad
+        self._ctx, self._retains_grad = None, False
+
+    @staticmethod
+    def _make(data, requires_grad: bool = False, ctx: Function | None = None) -> "Tensor":
+        """Wrap an op's output array without the checks of ``__init__`` (the hot path)."""
+        t = Tensor.__new__(Tensor)
+        t.data, t.grad, t.requires_grad, t._ctx, t._retains_grad = data, None, requires_grad, ctx, False
+        return t
+
+    # ----- what a tensor is
+    shape = property(lambda self: tuple(self.data.shape))
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+    device = property(lambda self: backend.device_of(self.data))
+    is_leaf = property(lambda self: self._ctx is None)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        dev = "" if self.device == "cpu" else f", device={self.device!r}"
+        body = np.array2string(self.numpy(), separator=", ", prefix="Tensor(")
+        return f"Tensor({body}, dtype={self.dtype}{dev}{grad})"
+
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (copied from the GPU when it lives there)."""
+        return backend.to_numpy(self.data)
+
+    def item(self) -> float:
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor of one element, got shape {self.shape}")
+        return self.data.item()
+
+    def detach(self) -> "Tensor":
+        """The same data, cut from the graph (shares memory, as torch)."""
+        return Tensor._make(self.data)
+
+    def to(self, device: str | None = None, dtype=None) -> "Tensor":
+        """A copy on ``device`` and/or of ``dtype`` (self when nothing changes); differentiable."""
+        from .ops.shape import To
+        return To.apply(self, device=backend.check_device(device or self.device), dtype=dtype)
+
+    def retain_grad(self) -> None:
+        """Keep this intermediate's ``.grad`` after backward (leaves always keep theirs)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        self._retains_grad = True
+
+    def requires_grad_(self, flag: bool = True) -> "Tensor":
+        if flag and not _float_dtype(self.dtype):
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
+        self.requires_grad = flag
+        return self
+
+    # ----- backpropagation
+    def backward(self, grad=None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (chain rule, reverse order).
+
+        ``grad`` is the upstream gradient, needed when self is not a scalar.
+        Saved arrays are freed afterwards unless ``retain_graph=True``.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward() on a tensor that does not require grad (no graph to walk)")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"backward() of a non-scalar of shape {self.shape} needs a gradient argument")
+            seed = backend.array_module(self.data).ones_like(self.data)
+        else:
+            seed = grad.data if isinstance(grad, Tensor) else grad
+            if tuple(seed.shape) != self.shape:
+                raise ValueError(f"backward(): gradient of shape {tuple(seed.shape)} for a tensor of shape {self.shape}")
+        grads = {id(self): seed}
+        for node in _reverse_topological(self):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            ctx = node._ctx
+            if ctx is None or node._retains_grad:
+                _accumulate(node, g)
+            if ctx is None:
+                continue
+            if ctx.released:
+                raise RuntimeError("backward through the graph a second time: its saved arrays were freed; "
+                                   "call backward(retain_graph=True) the first time")
+            for parent, pg in zip(ctx.parents, ctx.backward(g)):
+                if pg is None or not parent.requires_grad:
+                    continue
+                key = id(parent)
+                grads[key] = grads[key] + pg if key in grads else pg
+            if not retain_graph:
+                ctx.saved, ctx.released = None, True
+
+
+def _accumulate(t: Tensor, g) -> None:
+    """t.grad += g, into a fresh array: a gradient never aliases data or another gradient."""
+    xp = backend.array_module(g)
+    if t.grad is None:
+        t.grad = Tensor._make(xp.array(g, dtype=t.dtype, copy=True))
+    else:
+        t.grad = Tensor._make(t.grad.data + g)
+
+
+def _reverse_topological(root: Tensor) -> list[Tensor]:
+    """Nodes that need a gradient, each after every node that uses it (iterative DFS post-order)."""
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        if finished:
+            order.append(node)
+        elif id(node) not in visited:
+            visited.add(id(node))
+            stack.append((node, True))
+            if node._ctx is not None:
+                stack.extend((p, False) for p in node._ctx.parents if p.requires_grad and id(p) not in visited)
+    order.reverse()
+    return order
