@@ -85,7 +85,8 @@ class Tensor:
 
     ``Tensor(data, requires_grad=False, device=None, dtype=None)``: Python
     floats and lists of floats become float32 and lists of ints int64 (as
-    torch); NumPy/CuPy arrays keep their dtype unless ``dtype`` is given.
+    torch); NumPy/CuPy arrays and NumPy scalars keep their dtype unless
+    ``dtype`` is given.
     """
 
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "_retains_grad", "__weakref__")
@@ -98,6 +99,8 @@ class Tensor:
             device = "cuda"
         device = backend.check_device(device)
         xp = backend.module_for(device)
+        if isinstance(data, np.generic):
+            data = np.asarray(data)
         if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
             data = backend.to_device(data, device)
             if dtype is not None:

@@ -1,0 +1,140 @@
+"""The graph and backward(): reuse, long chains, accumulation, no_grad, detach, release, aliasing."""
+import numpy as np
+import pytest
+
+import tinygrad_rnn as tr
+
+
+def test_reused_node_accumulates_every_use(device):
+    a = tr.Tensor(np.array([1.5, -2.0]), requires_grad=True, device=device)
+    b = a + a
+    c = b * b           # c = 4a²  → dc/da = 8a
+    c.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), 8 * np.array([1.5, -2.0]))
+
+
+def test_diamond_graph_orders_nodes_correctly():
+    """x feeds y directly and through z; z's gradient must be complete before it flows on."""
+    x = tr.Tensor(np.array(2.0), requires_grad=True)
+    z = x * 3.0
+    y = z * x + z       # y = 3x² + 3x → dy/dx = 6x + 3
+    y.backward()
+    assert x.grad.item() == pytest.approx(15.0)
+
+
+def test_chain_of_100000_ops_has_no_recursion_limit():
+    x = tr.Tensor(np.array(1.0), requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0001
+    y.backward()
+    assert x.grad.item() == pytest.approx(1.0001 ** 100_000, rel=1e-9)
+
+
+def test_gradients_accumulate_across_backward_calls_until_zeroed():
+    x = tr.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (x * x).sum().backward()
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 2 * np.array([1.0, 2.0]))
+    x.grad = None
+    (x * 3.0).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
+
+
+def test_no_grad_records_nothing():
+    x = tr.Tensor(np.ones(2), requires_grad=True)
+    with tr.no_grad():
+        y = x * 2
+    assert not y.requires_grad and y._ctx is None
+    assert tr.is_grad_enabled()
+
+
+def test_detach_cuts_the_graph_and_shares_data():
+    x = tr.Tensor(np.ones(2), requires_grad=True)
+    d = (x * 2).detach()
+    assert not d.requires_grad and d._ctx is None
+    y = (x * d).sum()
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+def test_retain_grad_keeps_an_intermediate_gradient():
+    x = tr.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = x * 3.0
+    h.retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad.numpy(), 2 * 3 * np.array([1.0, 2.0]))
+    assert (x * 1.0).grad is None
+
+
+def test_second_backward_through_a_released_graph_raises():
+    x = tr.Tensor(np.ones(2), requires_grad=True)
+    y = (x.tanh() * 2).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = tr.Tensor(np.ones(2), requires_grad=True)
+    y = (x.tanh() * 2).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 4 * (1 - np.tanh(1.0) ** 2))
+
+
+def test_backward_frees_saved_arrays():
+    x = tr.Tensor(np.ones(3), requires_grad=True)
+    h = x.tanh()
+    (h * 2).sum().backward()
+    assert h._ctx.saved is None
+
+
+def test_non_scalar_backward_needs_a_gradient():
+    x = tr.Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"non-scalar of shape \(3,\) needs a gradient"):
+        (x * 2).backward()
+
+
+def test_ops_do_not_mutate_inputs_and_gradients_are_not_views():
+    a_np, b_np = np.random.default_rng(0).standard_normal((2, 3, 4))
+    a = tr.Tensor(a_np.copy(), requires_grad=True)
+    b = tr.Tensor(b_np.copy(), requires_grad=True)
+    out = tr.concatenate([(a + b).reshape(4, 3), (a * b).T.reshape(4, 3), a[::-1].tanh().reshape(4, 3)])
+    out.sum().backward()
+    np.testing.assert_array_equal(a.data, a_np)
+    np.testing.assert_array_equal(b.data, b_np)
+    for t in (a, b):
+        assert not np.shares_memory(t.grad.data, a.data) and not np.shares_memory(t.grad.data, b.data)
+    assert not np.shares_memory(a.grad.data, b.grad.data)  # add hands both sides the same array
+
+
+def test_gradient_seed_is_copied_not_aliased():
+    x = tr.Tensor(np.ones(3), requires_grad=True)
+    seed = np.ones(3)
+    x.backward(seed)
+    seed[:] = 7
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0])
+
+
+def test_dtype_rules_follow_torch():
+    assert tr.Tensor(1.5).dtype == np.float32
+    assert tr.Tensor([[1.0, 2.0]]).dtype == np.float32
+    assert tr.Tensor([1, 2]).dtype == np.int64
+    assert tr.Tensor(np.ones(2)).dtype == np.float64
+    assert tr.Tensor(np.ones(2), dtype=np.float32).dtype == np.float32
+    x = tr.Tensor(np.ones(2, np.float32))
+    assert (x * 2.0).dtype == np.float32  # a Python number does not promote
+
+
+def test_integer_tensors_cannot_require_grad():
+    with pytest.raises(TypeError, match="only floating-point tensors can require gradients, got dtype int64"):
+        tr.Tensor([1, 2], requires_grad=True)
+
+
+def test_item_numpy_and_repr():
+    x = tr.Tensor(np.array([[2.5]]), requires_grad=True)
+    assert x.item() == 2.5 and x.numpy().shape == (1, 1)
+    assert "requires_grad=True" in repr(x) and "float64" in repr(x)
+    with pytest.raises(ValueError, match="one element"):
+        tr.Tensor(np.ones(2)).item()
