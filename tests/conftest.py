@@ -1,8 +1,17 @@
 """Shared fixtures: the devices to run on, and float64 random tensors."""
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
+
 
 import tinygrad_rnn as tr
+
+# CI runs the same examples every time (a failure there is reproducible); locally hypothesis explores.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 DEVICES = ["cpu"] + (["cuda"] if tr.cuda_available() else [])
 

@@ -47,6 +47,9 @@ def gradcheck(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6, atol: f
     for i in checked:
         if inputs[i].dtype != np.float64:
             raise TypeError(f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64")
+    for i in checked:  # perturbing goes through a flat view, which needs contiguous data
+        if not inputs[i].data.flags.c_contiguous:
+            inputs[i].data = inputs[i].data.copy()
     rng = np.random.default_rng(seed)
     saved_grads = [inputs[i].grad for i in checked]
     for i in checked:

@@ -1,0 +1,73 @@
+"""Fused GRU over a whole sequence, with BPTT derived by hand (torch's gate order r, z, n).
+
+Forward, for t = 1..T, with the input part p = W_ih x_t + b_ih and the
+recurrent part q = W_hh h_{t-1} + b_hh, each split in thirds [r, z, n]:
+    r = σ(p_r + q_r),   z = σ(p_z + q_z)
+    n = tanh(p_n + r ⊙ q_n)
+    h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}  =  n + z ⊙ (h_{t-1} - n)
+Backward, with δh_t = g_t + (what h_t gave to step t+1):
+    δn = δh_t ⊙ (1 - z) ⊙ (1 - n²)
+    δz = δh_t ⊙ (h_{t-1} - n) ⊙ z(1 - z)
+    δr = δn ⊙ q_n ⊙ r(1 - r)
+    δp = [δr, δz, δn],   δq = [δr, δz, δn ⊙ r]
+    δh_{t-1} = δh_t ⊙ z + W_hhᵀ δq
+    dL/dW_ih = Σ_t δp_t x_tᵀ,   dL/dW_hh = Σ_t δq_t h_{t-1}ᵀ,   dL/db_ih = Σ_t δp_t,   dL/db_hh = Σ_t δq_t
+Unlike the RNN and LSTM, the input and recurrent gradients differ (r gates
+only the recurrent part of n), so b_ih and b_hh get different gradients.
+"""
+from __future__ import annotations
+
+from ..backend import array_module
+from ..ops.unary import sigmoid_array
+from ..tensor import Function
+from .common import previous_states, project_inputs, weight_grads
+
+
+class FusedGRU(Function):
+    """(x (T,B,I), h0 (B,H), W_ih (3H,I), W_hh (3H,H) [, b_ih, b_hh]) → h_1..h_T as (T, B, H)."""
+
+    def forward(self, x, h0, w_ih, w_hh, *biases):
+        xp = array_module(x)
+        T, H = len(x), w_hh.shape[1]
+        gates = project_inputs(x, w_ih, biases[0] if biases else None)  # p, then overwritten by [r, z, n]
+        hs = xp.empty((T,) + h0.shape, dtype=gates.dtype)
+        q_ns = xp.empty_like(hs)
+        h, w_hh_t = h0, w_hh.T
+        for t in range(T):
+            q = h @ w_hh_t
+            if biases:
+                q += biases[1]
+            a = gates[t]
+            a[:, : 2 * H] += q[:, : 2 * H]
+            a[:, : 2 * H] = sigmoid_array(a[:, : 2 * H])
+            r, z, n = a[:, :H], a[:, H: 2 * H], a[:, 2 * H:]
+            q_ns[t] = q[:, 2 * H:]
+            n += r * q_ns[t]
+            xp.tanh(n, out=n)
+            h = xp.add(n, z * (h - n), out=hs[t])
+        self.saved = (x, h0, w_ih, w_hh, gates, q_ns, hs, bool(biases))
+        return hs
+
+    def backward(self, g):
+        x, h0, w_ih, w_hh, gates, q_ns, hs, has_bias = self.saved
+        xp = array_module(g)
+        T, H = len(x), w_hh.shape[1]
+        dp, dq = xp.empty_like(gates), xp.empty_like(gates)
+        dh = xp.zeros_like(h0)
+        for t in range(T - 1, -1, -1):
+            a = gates[t]
+            r, z, n = a[:, :H], a[:, H: 2 * H], a[:, 2 * H:]
+            h_prev = h0 if t == 0 else hs[t - 1]
+            dh += g[t]
+            dn = dh * (1 - z) * (1 - n * n)
+            dp[t, :, 2 * H:] = dn
+            dp[t, :, H: 2 * H] = dh * (h_prev - n) * z * (1 - z)
+            dp[t, :, :H] = dn * q_ns[t] * r * (1 - r)
+            dq[t, :, : 2 * H] = dp[t, :, : 2 * H]
+            xp.multiply(dn, r, out=dq[t, :, 2 * H:])
+            dh = dh * z + dq[t] @ w_hh
+        dx, dw_ih, dw_hh = weight_grads(dp, dq, x, previous_states(h0, hs), w_ih, w_hh)
+        grads = (dx, dh, dw_ih, dw_hh)
+        if has_bias:
+            grads += (dp.sum(axis=(0, 1)), dq.sum(axis=(0, 1)))
+        return grads

@@ -1,0 +1,51 @@
+"""Fused Elman RNN over a whole sequence, with BPTT derived by hand.
+
+Forward, for t = 1..T (φ = tanh or relu):
+    a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+    h_t = φ(a_t)
+Backward, given dL/dh_t from above (the output's gradient g_t):
+    δh_T = g_T,    δh_t = g_t + W_hhᵀ δa_{t+1}    (the gradient carried back through time)
+    δa_t = δh_t ⊙ φ'(a_t),   φ' = 1 - h_t² for tanh,  [h_t > 0] for relu
+    dL/dh_0 = W_hhᵀ δa_1
+    dL/dW_ih = Σ_t δa_t x_tᵀ,   dL/dW_hh = Σ_t δa_t h_{t-1}ᵀ,   dL/db_ih = dL/db_hh = Σ_t δa_t
+    dL/dx_t = W_ihᵀ δa_t
+"""
+from __future__ import annotations
+
+from ..backend import array_module
+from ..tensor import Function
+from .common import previous_states, project_inputs, weight_grads
+
+
+class FusedRNN(Function):
+    """(x (T,B,I), h0 (B,H), W_ih (H,I), W_hh (H,H) [, b_ih, b_hh]) → h_1..h_T as (T, B, H)."""
+
+    def forward(self, x, h0, w_ih, w_hh, *biases, nonlinearity: str = "tanh"):
+        xp = array_module(x)
+        a = project_inputs(x, w_ih, biases[0] + biases[1] if biases else None)
+        hs = xp.empty_like(a)
+        h, w_hh_t = h0, w_hh.T
+        for t in range(len(x)):
+            a[t] += h @ w_hh_t
+            h = xp.tanh(a[t], out=hs[t]) if nonlinearity == "tanh" else xp.maximum(a[t], 0, out=hs[t])
+        self.saved = (x, h0, w_ih, w_hh, hs, nonlinearity, bool(biases))
+        return hs
+
+    def backward(self, g):
+        x, h0, w_ih, w_hh, hs, nonlinearity, has_bias = self.saved
+        xp = array_module(g)
+        da = xp.empty_like(hs)
+        dh = xp.zeros_like(hs[0])
+        for t in range(len(hs) - 1, -1, -1):
+            dh += g[t]
+            if nonlinearity == "tanh":
+                xp.multiply(dh, 1 - hs[t] * hs[t], out=da[t])
+            else:
+                xp.multiply(dh, hs[t] > 0, out=da[t])
+            dh = da[t] @ w_hh
+        dx, dw_ih, dw_hh = weight_grads(da, da, x, previous_states(h0, hs), w_ih, w_hh)
+        grads = (dx, dh, dw_ih, dw_hh)
+        if has_bias:
+            db = da.sum(axis=(0, 1))
+            grads += (db, db)
+        return grads

@@ -1,0 +1,53 @@
+"""Gradient clipping, as ``torch.nn.utils``: by global norm, or by value.
+
+Exploding gradients are the other face of BPTT's vanishing ones: a product
+of T Jacobians can grow as fast as it can shrink.  Clipping the global norm
+(Pascanu et al. 2013) rescales every gradient by the same factor, so the
+step keeps its direction and only loses length.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+from ..backend import array_module
+from ..tensor import Tensor
+
+
+def _with_grads(parameters) -> list[Tensor]:
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float, norm_type: float = 2.0,
+                    error_if_nonfinite: bool = False) -> float:
+    """Scale all gradients by min(1, max_norm / (total_norm + 1e-6)) in place; return total_norm.
+
+    total_norm is the ``norm_type``-norm of all gradients together (``inf`` for
+    the largest absolute value).  No gradients gives 0.0, and a zero gradient
+    is never divided by.
+    """
+    params = _with_grads(parameters)
+    if not params:
+        return 0.0
+    norm_type = float(norm_type)
+    xp = array_module(params[0].grad.data)
+    if norm_type == math.inf:
+        total = max(float(xp.abs(p.grad.data).max()) if p.grad.data.size else 0.0 for p in params)
+    else:
+        total = sum(float((xp.abs(p.grad.data) ** norm_type).sum()) for p in params) ** (1.0 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} is {total}; "
+                           "set error_if_nonfinite=False to clip anyway")
+    coef = max_norm / (total + 1e-6)
+    if coef < 1:
+        for p in params:
+            p.grad.data *= coef
+    return total
+
+
+def clip_grad_value_(parameters: Iterable[Tensor], clip_value: float) -> None:
+    """Clamp every gradient element to [-clip_value, clip_value] in place."""
+    for p in _with_grads(parameters):
+        array_module(p.grad.data).clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
