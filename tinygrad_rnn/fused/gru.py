@@ -14,11 +14,13 @@ Backward, with δh_t = g_t + (what h_t gave to step t+1):
     dL/dW_ih = Σ_t δp_t x_tᵀ,   dL/dW_hh = Σ_t δq_t h_{t-1}ᵀ,   dL/db_ih = Σ_t δp_t,   dL/db_hh = Σ_t δq_t
 Unlike the RNN and LSTM, the input and recurrent gradients differ (r gates
 only the recurrent part of n), so b_ih and b_hh get different gradients.
+The r and z thirds of b_hh sit outside any gate, so forward adds them to the
+input projection once for all steps; only b_hn stays inside the loop.
 """
 from __future__ import annotations
 
 from ..backend import array_module
-from ..ops.unary import sigmoid_array
+from ..ops.unary import sigmoid_
 from ..tensor import Function
 from .common import previous_states, project_inputs, weight_grads
 
@@ -29,22 +31,31 @@ class FusedGRU(Function):
     def forward(self, x, h0, w_ih, w_hh, *biases):
         xp = array_module(x)
         T, H = len(x), w_hh.shape[1]
-        gates = project_inputs(x, w_ih, biases[0] if biases else None)  # p, then overwritten by [r, z, n]
+        b_in = b_hn = None
+        if biases:
+            b_in, b_hn = biases[0].copy(), biases[1][2 * H:]
+            b_in[: 2 * H] += biases[1][: 2 * H]
+        gates = project_inputs(x, w_ih, b_in)  # p (+ b_hr, b_hz), then [r, z, n] in place
         hs = xp.empty((T,) + h0.shape, dtype=gates.dtype)
         q_ns = xp.empty_like(hs)
+        q, tmp = xp.empty_like(gates[0]), xp.empty_like(hs[0])
         h, w_hh_t = h0, w_hh.T
         for t in range(T):
-            q = h @ w_hh_t
-            if biases:
-                q += biases[1]
+            xp.matmul(h, w_hh_t, out=q)
             a = gates[t]
             a[:, : 2 * H] += q[:, : 2 * H]
-            a[:, : 2 * H] = sigmoid_array(a[:, : 2 * H])
+            sigmoid_(a[:, : 2 * H])
             r, z, n = a[:, :H], a[:, H: 2 * H], a[:, 2 * H:]
-            q_ns[t] = q[:, 2 * H:]
-            n += r * q_ns[t]
+            if b_hn is None:
+                q_ns[t] = q[:, 2 * H:]
+            else:
+                xp.add(q[:, 2 * H:], b_hn, out=q_ns[t])
+            xp.multiply(r, q_ns[t], out=tmp)
+            n += tmp
             xp.tanh(n, out=n)
-            h = xp.add(n, z * (h - n), out=hs[t])
+            xp.subtract(h, n, out=tmp)
+            tmp *= z
+            h = xp.add(n, tmp, out=hs[t])
         self.saved = (x, h0, w_ih, w_hh, gates, q_ns, hs, bool(biases))
         return hs
 
@@ -53,19 +64,31 @@ class FusedGRU(Function):
         xp = array_module(g)
         T, H = len(x), w_hh.shape[1]
         dp, dq = xp.empty_like(gates), xp.empty_like(gates)
-        dh = xp.zeros_like(h0)
+        dh, tmp, back = xp.zeros_like(h0), xp.empty_like(h0), xp.empty_like(h0)
         for t in range(T - 1, -1, -1):
-            a = gates[t]
+            a, d = gates[t], dq[t]
             r, z, n = a[:, :H], a[:, H: 2 * H], a[:, 2 * H:]
-            h_prev = h0 if t == 0 else hs[t - 1]
+            dr, dz, dn = d[:, :H], d[:, H: 2 * H], dp[t, :, 2 * H:]
             dh += g[t]
-            dn = dh * (1 - z) * (1 - n * n)
-            dp[t, :, 2 * H:] = dn
-            dp[t, :, H: 2 * H] = dh * (h_prev - n) * z * (1 - z)
-            dp[t, :, :H] = dn * q_ns[t] * r * (1 - r)
-            dq[t, :, : 2 * H] = dp[t, :, : 2 * H]
-            xp.multiply(dn, r, out=dq[t, :, 2 * H:])
-            dh = dh * z + dq[t] @ w_hh
+            xp.multiply(n, n, out=tmp)                       # δn = δh (1 - z)(1 - n²)
+            xp.subtract(1, tmp, out=tmp)
+            xp.subtract(1, z, out=dn)
+            dn *= tmp
+            dn *= dh
+            xp.subtract(1, z, out=tmp)                       # δa_z = δh (h_{t-1} - n) z (1 - z)
+            tmp *= z
+            xp.subtract(h0 if t == 0 else hs[t - 1], n, out=dz)
+            dz *= tmp
+            dz *= dh
+            xp.subtract(1, r, out=tmp)                       # δa_r = δn q_n r (1 - r)
+            tmp *= r
+            xp.multiply(dn, q_ns[t], out=dr)
+            dr *= tmp
+            xp.multiply(dn, r, out=d[:, 2 * H:])            # δq_n = δn r
+            xp.matmul(d, w_hh, out=back)                     # δh_{t-1} = δh z + W_hhᵀ δq
+            dh *= z
+            dh += back
+        dp[:, :, : 2 * H] = dq[:, :, : 2 * H]
         dx, dw_ih, dw_hh = weight_grads(dp, dq, x, previous_states(h0, hs), w_ih, w_hh)
         grads = (dx, dh, dw_ih, dw_hh)
         if has_bias:

@@ -18,7 +18,7 @@ and the weight gradients as for the RNN: Σ_t δa_t x_tᵀ, Σ_t δa_t h_{t-1}�
 from __future__ import annotations
 
 from ..backend import array_module
-from ..ops.unary import sigmoid_array
+from ..ops.unary import sigmoid_
 from ..tensor import Function
 from .common import previous_states, project_inputs, weight_grads
 
@@ -29,21 +29,23 @@ class FusedLSTM(Function):
     def forward(self, x, h0, c0, w_ih, w_hh, *biases):
         xp = array_module(x)
         T, H = len(x), w_hh.shape[1]
-        gates = project_inputs(x, w_ih, biases[0] + biases[1] if biases else None)
+        gates = project_inputs(x, w_ih, biases[0] + biases[1] if biases else None)  # a, then [i, f, g, o]
         out = xp.empty((T + 1,) + h0.shape, dtype=gates.dtype)
         cs, tanh_cs = xp.empty_like(out[:T]), xp.empty_like(out[:T])
-        h, c, w_hh_t = h0, c0, w_hh.T
+        q, tmp = xp.empty_like(gates[0]), xp.empty_like(out[0])
+        h, w_hh_t = h0, w_hh.T
         for t in range(T):
             a = gates[t]
-            a += h @ w_hh_t
-            a[:, : 2 * H] = sigmoid_array(a[:, : 2 * H])
-            a[:, 3 * H:] = sigmoid_array(a[:, 3 * H:])
+            xp.matmul(h, w_hh_t, out=q)
+            a += q
+            sigmoid_(a[:, : 2 * H])
+            sigmoid_(a[:, 3 * H:])
             xp.tanh(a[:, 2 * H: 3 * H], out=a[:, 2 * H: 3 * H])
             i, f, g, o = a[:, :H], a[:, H: 2 * H], a[:, 2 * H: 3 * H], a[:, 3 * H:]
-            c = cs[t]
-            xp.multiply(f, c0 if t == 0 else cs[t - 1], out=c)
-            c += i * g
-            xp.tanh(c, out=tanh_cs[t])
+            xp.multiply(f, c0 if t == 0 else cs[t - 1], out=cs[t])
+            xp.multiply(i, g, out=tmp)
+            cs[t] += tmp
+            xp.tanh(cs[t], out=tanh_cs[t])
             h = xp.multiply(o, tanh_cs[t], out=out[t])
         out[T] = cs[T - 1]
         self.saved = (x, h0, c0, w_ih, w_hh, gates, cs, tanh_cs, out, bool(biases))
@@ -54,22 +56,37 @@ class FusedLSTM(Function):
         xp = array_module(g)
         T, H = len(x), w_hh.shape[1]
         da = xp.empty_like(gates)
-        dh = xp.zeros_like(h0)
+        dh, tmp = xp.zeros_like(h0), xp.empty_like(h0)
         dc = g[T].copy()
         for t in range(T - 1, -1, -1):
-            a = gates[t]
+            a, d = gates[t], da[t]
             i, f, gg, o = a[:, :H], a[:, H: 2 * H], a[:, 2 * H: 3 * H], a[:, 3 * H:]
+            di, df, dg, do = d[:, :H], d[:, H: 2 * H], d[:, 2 * H: 3 * H], d[:, 3 * H:]
             tc = tanh_cs[t]
-            c_prev = c0 if t == 0 else cs[t - 1]
             dh += g[t]
-            dc += dh * o * (1 - tc * tc)
-            d = da[t]
-            d[:, :H] = dc * gg * i * (1 - i)
-            d[:, H: 2 * H] = dc * c_prev * f * (1 - f)
-            d[:, 2 * H: 3 * H] = dc * i * (1 - gg * gg)
-            d[:, 3 * H:] = dh * tc * o * (1 - o)
+            xp.multiply(tc, tc, out=tmp)                      # δc += δh o (1 - tanh²c)
+            xp.subtract(1, tmp, out=tmp)
+            tmp *= o
+            tmp *= dh
+            dc += tmp
+            xp.subtract(1, o, out=do)                         # δa_o = δh tanh(c) o (1 - o)
+            do *= o
+            do *= tc
+            do *= dh
+            xp.subtract(1, i, out=di)                         # δa_i = δc g i (1 - i)
+            di *= i
+            di *= gg
+            di *= dc
+            xp.subtract(1, f, out=df)                         # δa_f = δc c_{t-1} f (1 - f)
+            df *= f
+            df *= c0 if t == 0 else cs[t - 1]
+            df *= dc
+            xp.multiply(gg, gg, out=dg)                       # δa_g = δc i (1 - g²)
+            xp.subtract(1, dg, out=dg)
+            dg *= i
+            dg *= dc
             dc *= f
-            dh = d @ w_hh
+            xp.matmul(d, w_hh, out=dh)
         dx, dw_ih, dw_hh = weight_grads(da, da, x, previous_states(h0, out[:T]), w_ih, w_hh)
         grads = (dx, dh, dc, dw_ih, dw_hh)
         if has_bias:

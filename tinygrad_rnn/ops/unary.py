@@ -72,8 +72,14 @@ class Relu(Function):
 
 def sigmoid_array(x):
     """σ(x) on a raw array, overflow-free: σ(x) = (1 + tanh(x/2)) / 2."""
-    y = array_module(x).tanh(x * 0.5)
-    y += 1
-    y *= 0.5
-    return y
+    return sigmoid_(x.copy())
+
+
+def sigmoid_(x):
+    """σ(x) computed in place in ``x`` (a view works too), and returned."""
+    x *= 0.5
+    array_module(x).tanh(x, out=x)
+    x *= 0.5
+    x += 0.5
+    return x
 
