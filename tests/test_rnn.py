@@ -207,3 +207,18 @@ def test_long_sequence_unrolled_backward(mode):
     out[-1].sum().backward()
     assert x.grad.shape == x.shape and np.isfinite(x.grad.numpy()).all()
     assert np.abs(x.grad.numpy()[-1]).sum() > 0
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("batch,hidden", [(1, 1), (3, 4)])
+def test_outputs_do_not_alias_reused_scratch_memory(mode, batch, hidden):
+    """The fused layers reuse scratch arrays between calls; an output must never be one of them."""
+    m = make(mode, 2, hidden)
+    rng = np.random.default_rng(0)
+    x1, x2 = (tr.Tensor(rng.standard_normal((3, batch, 2))) for _ in range(2))
+    with tr.no_grad():
+        out1, h1 = m(x1)
+        kept = [out1.numpy().copy()] + [h.numpy().copy() for h in flat(h1)]
+        m(x2)
+    for a, b in zip(kept, [out1] + flat(h1)):
+        np.testing.assert_array_equal(a, b.numpy())

@@ -48,6 +48,10 @@ class Function:
     def save(self, *arrays) -> None:
         self.saved = arrays
 
+    def release(self) -> None:
+        """Free what forward saved (after backward, or at once when no graph is recorded)."""
+        self.saved, self.released = None, True
+
     @classmethod
     def apply(cls, *inputs: "Tensor", **options) -> "Tensor":
         if len(inputs) > 1:
@@ -59,6 +63,7 @@ class Function:
         if _grad_enabled and any(t.requires_grad for t in inputs):
             ctx.parents, ctx.released = inputs, False
             return Tensor._make(out, True, ctx)
+        ctx.release()
         return Tensor._make(out)
 
     def forward(self, *arrays, **options):  # pragma: no cover - abstract
@@ -205,7 +210,7 @@ class Tensor:
                 key = id(parent)
                 grads[key] = grads[key] + pg if key in grads else pg
             if not retain_graph:
-                ctx.saved, ctx.released = None, True
+                ctx.release()
 
 
 def _accumulate(t: Tensor, g) -> None:

@@ -16,16 +16,17 @@ Unlike the RNN and LSTM, the input and recurrent gradients differ (r gates
 only the recurrent part of n), so b_ih and b_hh get different gradients.
 The r and z thirds of b_hh sit outside any gate, so forward adds them to the
 input projection once for all steps; only b_hn stays inside the loop.
+Arrays inside are hidden-major (see common.py).
 """
 from __future__ import annotations
 
 from ..backend import array_module
 from ..ops.unary import sigmoid_
-from ..tensor import Function
-from .common import previous_states, project_inputs, weight_grads
+from .common import FusedFunction, batch_major, empty, hidden_major, previous_states, project_inputs, weight_grads
+from .workspace import WORKSPACE
 
 
-class FusedGRU(Function):
+class FusedGRU(FusedFunction):
     """(x (T,B,I), h0 (B,H), W_ih (3H,I), W_hh (3H,H) [, b_ih, b_hh]) → h_1..h_T as (T, B, H)."""
 
     def forward(self, x, h0, w_ih, w_hh, *biases):
@@ -33,23 +34,22 @@ class FusedGRU(Function):
         T, H = len(x), w_hh.shape[1]
         b_in = b_hn = None
         if biases:
-            b_in, b_hn = biases[0].copy(), biases[1][2 * H:]
+            b_in, b_hn = biases[0].copy(), biases[1][2 * H:, None]
             b_in[: 2 * H] += biases[1][: 2 * H]
         gates = project_inputs(x, w_ih, b_in)  # p (+ b_hr, b_hz), then [r, z, n] in place
-        hs = xp.empty((T,) + h0.shape, dtype=gates.dtype)
-        q_ns = xp.empty_like(hs)
-        q, tmp = xp.empty_like(gates[0]), xp.empty_like(hs[0])
-        h, w_hh_t = h0, w_hh.T
+        hs, q_ns = empty(xp, (T, H, h0.shape[0]), gates.dtype), empty(xp, (T, H, h0.shape[0]), gates.dtype)
+        q, tmp = empty(xp, gates[0].shape, gates.dtype), xp.empty_like(hs[0])
+        h = h0.T
         for t in range(T):
-            xp.matmul(h, w_hh_t, out=q)
+            xp.matmul(w_hh, h, out=q)
             a = gates[t]
-            a[:, : 2 * H] += q[:, : 2 * H]
-            sigmoid_(a[:, : 2 * H])
-            r, z, n = a[:, :H], a[:, H: 2 * H], a[:, 2 * H:]
+            a[: 2 * H] += q[: 2 * H]
+            sigmoid_(a[: 2 * H])
+            r, z, n = a[:H], a[H: 2 * H], a[2 * H:]
             if b_hn is None:
-                q_ns[t] = q[:, 2 * H:]
+                q_ns[t] = q[2 * H:]
             else:
-                xp.add(q[:, 2 * H:], b_hn, out=q_ns[t])
+                xp.add(q[2 * H:], b_hn, out=q_ns[t])
             xp.multiply(r, q_ns[t], out=tmp)
             n += tmp
             xp.tanh(n, out=n)
@@ -57,18 +57,21 @@ class FusedGRU(Function):
             tmp *= z
             h = xp.add(n, tmp, out=hs[t])
         self.saved = (x, h0, w_ih, w_hh, gates, q_ns, hs, bool(biases))
-        return hs
+        self.scratch = (gates, q_ns, hs)
+        WORKSPACE.give(q)
+        return batch_major(hs)
 
     def backward(self, g):
         x, h0, w_ih, w_hh, gates, q_ns, hs, has_bias = self.saved
         xp = array_module(g)
         T, H = len(x), w_hh.shape[1]
-        dp, dq = xp.empty_like(gates), xp.empty_like(gates)
-        dh, tmp, back = xp.zeros_like(h0), xp.empty_like(h0), xp.empty_like(h0)
+        g, h_prev = hidden_major(g), previous_states(h0, hs)
+        dp, dq = empty(xp, gates.shape, gates.dtype), empty(xp, gates.shape, gates.dtype)
+        dh, tmp, back = xp.zeros_like(hs[0]), xp.empty_like(hs[0]), xp.empty_like(hs[0])
         for t in range(T - 1, -1, -1):
             a, d = gates[t], dq[t]
-            r, z, n = a[:, :H], a[:, H: 2 * H], a[:, 2 * H:]
-            dr, dz, dn = d[:, :H], d[:, H: 2 * H], dp[t, :, 2 * H:]
+            r, z, n = a[:H], a[H: 2 * H], a[2 * H:]
+            dr, dz, dn = d[:H], d[H: 2 * H], dp[t, 2 * H:]
             dh += g[t]
             xp.multiply(n, n, out=tmp)                       # δn = δh (1 - z)(1 - n²)
             xp.subtract(1, tmp, out=tmp)
@@ -77,20 +80,21 @@ class FusedGRU(Function):
             dn *= dh
             xp.subtract(1, z, out=tmp)                       # δa_z = δh (h_{t-1} - n) z (1 - z)
             tmp *= z
-            xp.subtract(h0 if t == 0 else hs[t - 1], n, out=dz)
+            xp.subtract(h_prev[t], n, out=dz)
             dz *= tmp
             dz *= dh
             xp.subtract(1, r, out=tmp)                       # δa_r = δn q_n r (1 - r)
             tmp *= r
             xp.multiply(dn, q_ns[t], out=dr)
             dr *= tmp
-            xp.multiply(dn, r, out=d[:, 2 * H:])            # δq_n = δn r
-            xp.matmul(d, w_hh, out=back)                     # δh_{t-1} = δh z + W_hhᵀ δq
+            xp.multiply(dn, r, out=d[2 * H:])               # δq_n = δn r
+            xp.matmul(w_hh.T, d, out=back)                   # δh_{t-1} = δh z + W_hhᵀ δq
             dh *= z
             dh += back
-        dp[:, :, : 2 * H] = dq[:, :, : 2 * H]
-        dx, dw_ih, dw_hh = weight_grads(dp, dq, x, previous_states(h0, hs), w_ih, w_hh)
-        grads = (dx, dh, dw_ih, dw_hh)
+        dp[:, : 2 * H] = dq[:, : 2 * H]
+        dx, dw_ih, dw_hh = weight_grads(dp, dq, x, h_prev, w_ih)
+        grads = (dx, dh.T.copy(), dw_ih, dw_hh)
         if has_bias:
-            grads += (dp.sum(axis=(0, 1)), dq.sum(axis=(0, 1)))
+            grads += (dp.sum(axis=(0, 2)), dq.sum(axis=(0, 2)))
+        WORKSPACE.give(g, h_prev, dp, dq)
         return grads

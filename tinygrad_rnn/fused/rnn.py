@@ -9,35 +9,38 @@ Backward, given dL/dh_t from above (the output's gradient g_t):
     dL/dh_0 = W_hhᵀ δa_1
     dL/dW_ih = Σ_t δa_t x_tᵀ,   dL/dW_hh = Σ_t δa_t h_{t-1}ᵀ,   dL/db_ih = dL/db_hh = Σ_t δa_t
     dL/dx_t = W_ihᵀ δa_t
-The loops write into preallocated arrays (``out=``): at small sizes the
-time goes to allocating temporaries as much as to arithmetic.
+Arrays inside are hidden-major (see common.py); loops write into preallocated
+arrays (``out=``), since at these sizes allocating costs as much as computing.
 """
 from __future__ import annotations
 
 from ..backend import array_module
-from ..tensor import Function
-from .common import previous_states, project_inputs, weight_grads
+from .workspace import WORKSPACE
+from .common import FusedFunction, batch_major, empty, hidden_major, previous_states, project_inputs, weight_grads
 
 
-class FusedRNN(Function):
+class FusedRNN(FusedFunction):
     """(x (T,B,I), h0 (B,H), W_ih (H,I), W_hh (H,H) [, b_ih, b_hh]) → h_1..h_T as (T, B, H)."""
 
     def forward(self, x, h0, w_ih, w_hh, *biases, nonlinearity: str = "tanh"):
         xp = array_module(x)
         hs = project_inputs(x, w_ih, biases[0] + biases[1] if biases else None)  # a_t, then h_t in place
-        q = xp.empty_like(hs[0])
-        h, w_hh_t = h0, w_hh.T
+        q = empty(xp, hs[0].shape, hs.dtype)
+        h = h0.T
         for t in range(len(x)):
-            xp.matmul(h, w_hh_t, out=q)
+            xp.matmul(w_hh, h, out=q)
             hs[t] += q
             h = xp.tanh(hs[t], out=hs[t]) if nonlinearity == "tanh" else xp.maximum(hs[t], 0, out=hs[t])
         self.saved = (x, h0, w_ih, w_hh, hs, nonlinearity, bool(biases))
-        return hs
+        self.scratch = (hs,)
+        WORKSPACE.give(q)
+        return batch_major(hs)
 
     def backward(self, g):
         x, h0, w_ih, w_hh, hs, nonlinearity, has_bias = self.saved
         xp = array_module(g)
-        da = xp.empty_like(hs)
+        g, h_prev = hidden_major(g), previous_states(h0, hs)
+        da = empty(xp, hs.shape, hs.dtype)
         dh, slope = xp.zeros_like(hs[0]), xp.empty_like(hs[0])
         for t in range(len(hs) - 1, -1, -1):
             dh += g[t]
@@ -47,10 +50,11 @@ class FusedRNN(Function):
             else:
                 xp.greater(hs[t], 0, out=slope)
             xp.multiply(dh, slope, out=da[t])
-            xp.matmul(da[t], w_hh, out=dh)
-        dx, dw_ih, dw_hh = weight_grads(da, da, x, previous_states(h0, hs), w_ih, w_hh)
-        grads = (dx, dh, dw_ih, dw_hh)
+            xp.matmul(w_hh.T, da[t], out=dh)
+        dx, dw_ih, dw_hh = weight_grads(da, da, x, h_prev, w_ih)
+        grads = (dx, dh.T.copy(), dw_ih, dw_hh)
         if has_bias:
-            db = da.sum(axis=(0, 1))
+            db = da.sum(axis=(0, 2))
             grads += (db, db)
+        WORKSPACE.give(g, h_prev, da)
         return grads
