@@ -122,7 +122,7 @@ def main(argv=None) -> int:
           f"on 1,000 fresh sequences")
 
     trace = {"step": [], "loss": [], "accuracy": []}
-    result = {"solved": False, "accuracy": None}
+    result = {"solved": False}
     t0 = time.perf_counter()
 
     def loss_fn(logits, targets):
@@ -133,9 +133,9 @@ def main(argv=None) -> int:
         trace["step"].append(record["step"])
         trace["loss"].append(record["loss"])
         if record["step"] % args.check_every == 0 and trace["accuracy"][-1] >= SOLVED:
-            acc, _ = evaluate(model, args.lag, 1000, seed=10_000 + record["step"], device=args.device)
+            acc, loss = evaluate(model, args.lag, 1000, seed=10_000 + record["step"], device=args.device)
             if acc >= SOLVED:
-                result.update(solved=True, accuracy=acc, step=record["step"])
+                result.update(solved=True, accuracy=acc, loss=loss)
                 return False  # stop: solved
         return None
 
@@ -145,9 +145,12 @@ def main(argv=None) -> int:
     tr.fit(model, opt, task, loss_fn, args.steps, clip=args.clip or None, start_step=start, on_step=on_step,
            checkpoint=checkpoint if args.checkpoint else None, checkpoint_every=args.checkpoint_every,
            progress=not args.quiet)
-    seconds = time.perf_counter() - t0
-    accuracy, loss = evaluate(model, args.lag, 1000, seed=999_999, device=args.device)
     steps = trace["step"][-1] if trace["step"] else start
+    if result["solved"]:  # the check that stopped training is the final measurement
+        accuracy, loss = result["accuracy"], result["loss"]
+    else:
+        accuracy, loss = evaluate(model, args.lag, 1000, seed=10_000 + steps, device=args.device)
+    seconds = time.perf_counter() - t0
     solved = accuracy >= SOLVED
     metrics = {"solved": solved, "accuracy": accuracy, "loss": loss, "baseline": task.baseline, "steps": steps,
                "seconds": round(seconds, 2), "lag": args.lag, "model": args.model, "hidden": args.hidden,

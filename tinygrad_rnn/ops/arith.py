@@ -99,11 +99,16 @@ class MatMul(Function):
 
     def forward(self, a, b):
         self.saved = (a, b)
+        if a.ndim > 2 and b.ndim == 2:  # (..., k) @ (k, n): one matrix product, not one per leading index
+            return (a.reshape(-1, a.shape[-1]) @ b).reshape(a.shape[:-1] + b.shape[-1:])
         return a @ b
 
     def backward(self, g):
         a, b = self.saved
         xp = array_module(g)
+        if a.ndim > 2 and b.ndim == 2:
+            a2, g2 = a.reshape(-1, a.shape[-1]), g.reshape(-1, g.shape[-1])
+            return (g2 @ b.T).reshape(a.shape), a2.T @ g2
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         if b.ndim == 1:

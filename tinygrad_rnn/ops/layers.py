@@ -1,6 +1,8 @@
 """Embedding lookup and dropout: the two ops the nn layers of the same names use."""
 from __future__ import annotations
 
+import numpy as np
+
 from ..backend import array_module
 from ..tensor import Function
 
@@ -14,10 +16,25 @@ class EmbeddingLookup(Function):
 
     def backward(self, g):
         shape, idx = self.saved
-        xp = array_module(g)
-        dw = xp.zeros(shape, dtype=g.dtype)
-        xp.add.at(dw, idx, g)
-        return (dw,)
+        return (scatter_add_rows(shape, idx.reshape(-1), g.reshape(-1, shape[-1])),)
+
+
+def scatter_add_rows(shape: tuple, idx, rows):
+    """out[i] = Σ of the rows whose index is i (rows (N, D), idx (N,)), as ``np.add.at`` does.
+
+    On NumPy, sorting the indices and summing each run with ``add.reduceat`` is
+    several times faster than ``add.at``; other array modules use ``add.at``.
+    """
+    xp = array_module(rows)
+    out = xp.zeros(shape, dtype=rows.dtype)
+    if xp is not np or len(idx) == 0:
+        xp.add.at(out, idx, rows)
+        return out
+    order = np.argsort(idx, kind="stable")
+    sorted_idx = idx[order]
+    starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
+    out[sorted_idx[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    return out
 
 
 class DropoutMask(Function):

@@ -1,0 +1,106 @@
+"""Training-step time of RNN, LSTM and GRU: ours (fused and unrolled) against PyTorch, in one run.
+
+A step is forward + backward + clip_grad_norm_(1.0) + Adam, float32, on
+random data, for each configuration (batch, hidden, seq).  The four sides —
+our fused layer, torch's nn.RNN/LSTM/GRU, our unrolled layer, and a torch
+cell loop — alternate step by step; medians (min–max) over the samples.
+
+    python benchmarks/bench_rnn.py                  # all three configurations
+    python benchmarks/bench_rnn.py --configs 64,128,50 --samples 30
+"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from common import interleaved, machine_line
+
+import tinygrad_rnn as tr
+from tinygrad_rnn import nn, optim
+
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    torch = None
+
+KINDS = ("RNN", "LSTM", "GRU")
+
+
+def ours(kind: str, impl: str, x: np.ndarray, w: np.ndarray, hidden: int):
+    tr.manual_seed(0)
+    model = getattr(nn, kind)(x.shape[2], hidden, impl=impl)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    xt, wt = tr.Tensor(x), tr.Tensor(w)
+
+    def step():
+        out, _ = model(xt)
+        loss = (out * wt).mean()
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    return step
+
+
+def theirs(kind: str, cells: bool, x: np.ndarray, w: np.ndarray, hidden: int):
+    torch.manual_seed(0)
+    module = (getattr(torch.nn, kind + "Cell") if cells else getattr(torch.nn, kind))(x.shape[2], hidden)
+    opt = torch.optim.Adam(module.parameters(), lr=1e-3)
+    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+
+    def forward():
+        if not cells:
+            return module(xt)[0]
+        h, outs = None, []
+        for t in range(xt.shape[0]):
+            h = module(xt[t], h)
+            outs.append(h[0] if kind == "LSTM" else h)
+        return torch.stack(outs)
+
+    def step():
+        loss = (forward() * wt).mean()
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
+        opt.step()
+    return step
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--configs", nargs="+", default=["64,128,50", "32,256,120", "128,128,40"],
+                   help="batch,hidden,seq triples")
+    p.add_argument("--input", type=int, default=64, help="input features")
+    p.add_argument("--samples", type=int, default=20)
+    p.add_argument("--no-unrolled", action="store_true", help="skip the unrolled/cell-loop comparison")
+    args = p.parse_args()
+    if torch is None:
+        raise SystemExit("bench_rnn.py compares against PyTorch: pip install torch==2.13.0")
+    print(machine_line())
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; float32; ms per training step, "
+          f"median (min–max) of {args.samples}\n")
+    head = f"{'config':16} {'layer':5} {'ours fused':>20} {'torch nn':>20} {'ratio':>6}"
+    if not args.no_unrolled:
+        head += f" {'ours unrolled':>20} {'torch cell loop':>20} {'ratio':>6}"
+    print(head)
+    for cfg in args.configs:
+        batch, hidden, seq = map(int, cfg.split(","))
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((seq, batch, args.input)).astype(np.float32)
+        w = rng.standard_normal((seq, batch, hidden)).astype(np.float32)
+        for kind in KINDS:
+            sides = {"fused": ours(kind, "fused", x, w, hidden), "torch": theirs(kind, False, x, w, hidden)}
+            if not args.no_unrolled:
+                sides["unrolled"] = ours(kind, "unrolled", x, w, hidden)
+                sides["cells"] = theirs(kind, True, x, w, hidden)
+            t = interleaved(sides, repeats=args.samples, warmup=3)
+            ms = {k: f"{v[0] * 1e3:6.2f} ({v[1] * 1e3:.1f}–{v[2] * 1e3:.1f})" for k, v in t.items()}
+            line = f"B{batch} H{hidden} T{seq:<5} {kind:5} {ms['fused']:>20} {ms['torch']:>20} " \
+                   f"{t['fused'][0] / t['torch'][0]:5.2f}×"
+            if not args.no_unrolled:
+                line += f" {ms['unrolled']:>20} {ms['cells']:>20} {t['unrolled'][0] / t['cells'][0]:5.2f}×"
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
