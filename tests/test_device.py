@@ -15,7 +15,8 @@ import pytest
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import backend
-from tinygrad_rnn.nn import functional as F
+
+from .conftest import OPS
 
 
 class DeviceArray(np.ndarray):
@@ -75,22 +76,6 @@ def on_device(a):
 
 
 R = np.random.default_rng(1)
-OPS = {
-    "add": (lambda a, b: a + b * 2.0 - 1.0, [(2, 3), (3,)]),
-    "div_neg_pow": (lambda a, b: -(a / b) ** 2, [(2, 3), (2, 1)]),
-    "matmul": (lambda a, b: a @ b, [(2, 3), (3, 4)]),
-    "matmul_1d": (lambda a, b: a @ b, [(3,), (3, 4)]),
-    "unary": (lambda a: a.exp() + (a * a + 1.0).log() + a.tanh() + a.sigmoid() + a.relu(), [(2, 3)]),
-    "reduce": (lambda a: a.sum(axis=0) + a.mean(axis=0) + a.max(axis=0), [(2, 3)]),
-    "reduce_all": (lambda a: a.sum() + a.mean() + a.max(), [(2, 3)]),
-    "shape": (lambda a: a.reshape(3, 2).T.transpose(0, 1).permute(1, 0)[1:, ::-1], [(2, 3)]),
-    "index": (lambda a: a[np.array([0, 0, 1])], [(2, 3)]),
-    "join": (lambda a, b: tr.concatenate([a, b]) + tr.stack([a, b]).sum(axis=0).sum(axis=0), [(2, 3), (2, 3)]),
-    "softmax": (lambda a: a.softmax() + a.log_softmax(axis=0), [(2, 3)]),
-    "cross_entropy": (lambda a: F.cross_entropy(a, np.array([2, -100])), [(2, 3)]),
-    "embedding": (lambda w: F.embedding(np.array([[0, 2], [2, 2]]), w), [(3, 2)]),
-    "dropout": (lambda a: F.dropout(a, 0.5), [(2, 3)]),
-}
 
 
 @pytest.mark.parametrize("name", sorted(OPS))

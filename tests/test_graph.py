@@ -4,6 +4,8 @@ import pytest
 
 import tinygrad_rnn as tr
 
+from .conftest import OPS
+
 
 def test_reused_node_accumulates_every_use(device):
     a = tr.Tensor(np.array([1.5, -2.0]), requires_grad=True, device=device)
@@ -138,3 +140,22 @@ def test_item_numpy_and_repr():
     assert "requires_grad=True" in repr(x) and "float64" in repr(x)
     with pytest.raises(ValueError, match="one element"):
         tr.Tensor(np.ones(2)).item()
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+def test_float32_stays_float32_through_forward_and_backward(name):
+    """No op promotes to float64 behind the user's back (a NumPy int64 scalar would)."""
+    fn, shapes = OPS[name]
+    rng = np.random.default_rng(0)
+    xs = [tr.Tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True) for s in shapes]
+    tr.manual_seed(0)
+    y = fn(*xs)
+    assert y.dtype == np.float32
+    seen = []
+    original = tr.tensor._accumulate
+    tr.tensor._accumulate = lambda t, g: (seen.append(g.dtype), original(t, g))
+    try:
+        y.backward(np.ones(y.shape, np.float32))
+    finally:
+        tr.tensor._accumulate = original
+    assert seen and all(d == np.float32 for d in seen), seen

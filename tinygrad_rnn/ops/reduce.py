@@ -66,7 +66,8 @@ class Max(Function):
         axes = normalize_axes(axis, x.ndim)
         y = x.max(axis=axes, keepdims=True)
         mask = x == y
-        self.saved = (mask / mask.sum(axis=axes, keepdims=True), axes, keepdims)
+        share = (mask / mask.sum(axis=axes, keepdims=True)).astype(x.dtype)
+        self.saved = (share, axes, keepdims)
         return y if keepdims else array_module(x).asarray(y.squeeze(axis=axes) if x.ndim else y)
 
     def backward(self, g):

@@ -57,7 +57,7 @@ class CrossEntropy(Function):
         keep = target != ignore_index
         safe = xp.where(keep, target, 0)
         nll = -xp.take_along_axis(logp, safe[..., None], axis=-1)[..., 0] * keep
-        count = keep.sum()
+        count = keep.sum().astype(x.dtype)  # a float of x's dtype: an int64 count would promote to float64
         self.saved = (logp, safe, keep, reduction, count)
         if reduction == "none":
             return nll
