@@ -1,0 +1,112 @@
+"""The examples run from their command lines and really learn (tiny settings, no timing)."""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_rnn as tr
+from tinygrad_rnn import nn
+from tinygrad_rnn.inspect import gradient_flow
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
+
+import char_rnn  # noqa: E402
+import classify_sequences  # noqa: E402
+import train_copy_task  # noqa: E402
+import vanishing_gradients  # noqa: E402
+
+
+def test_copy_task_example_writes_metrics_plot_and_a_summary(tmp_path, capsys):
+    metrics, png = tmp_path / "m.json", tmp_path / "p.png"
+    code = train_copy_task.main(["--lag", "3", "--steps", "20", "--hidden", "8", "--batch", "8", "--quiet",
+                                 "--metrics", str(metrics), "--plot", str(png), "--checkpoint",
+                                 str(tmp_path / "c.ckpt"), "--checkpoint-every", "10"])
+    assert code == 0
+    m = json.loads(metrics.read_text())
+    assert {"solved", "accuracy", "loss", "baseline", "steps", "seconds", "lag", "model"} <= set(m)
+    assert m["steps"] == 20 and m["lag"] == 3
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith(("SOLVED", "NOT solved")) and "20 steps" in last
+    try:
+        import matplotlib  # noqa: F401
+        assert png.stat().st_size > 0
+    except ImportError:
+        assert not png.exists()
+    resumed = train_copy_task.main(["--lag", "3", "--steps", "25", "--hidden", "8", "--batch", "8", "--quiet",
+                                    "--resume", str(tmp_path / "c.ckpt"), "--metrics", str(metrics)])
+    assert resumed == 0 and json.loads(metrics.read_text())["steps"] == 25
+
+
+def test_copy_task_example_rejects_bad_arguments():
+    with pytest.raises(SystemExit) as e:
+        train_copy_task.parse_args(["--lag", "0"])
+    assert e.value.code == 2
+
+
+def recurrent_weights_scaled(rnn, gain, identity=False):
+    (nn.init.eye_ if identity else nn.init.orthogonal_)(rnn.weight_hh_l0, gain=gain)
+    return rnn
+
+
+def test_tanh_rnn_gradients_vanish_over_100_steps():
+    tr.manual_seed(0)
+    rnn = recurrent_weights_scaled(nn.RNN(2, 32, dtype=np.float64), 0.5)
+    x = tr.Tensor(np.random.default_rng(0).standard_normal((100, 4, 2)))
+    dh = gradient_flow(rnn, x)["dh"]
+    assert dh[0] / dh[-1] < 1e-6, f"‖∂L/∂h_1‖ / ‖∂L/∂h_100‖ = {dh[0] / dh[-1]:.2e}"
+    assert np.all(np.diff(np.log(dh)) > 0)  # shrinks at every step back
+
+
+def test_relu_rnn_with_recurrent_gain_above_one_explodes_and_clipping_bounds_the_step():
+    tr.manual_seed(0)
+    rnn = recurrent_weights_scaled(nn.RNN(2, 32, nonlinearity="relu", dtype=np.float64), 1.5, identity=True)
+    x = tr.Tensor(np.abs(np.random.default_rng(0).standard_normal((100, 4, 2))))
+    dh = gradient_flow(rnn, x)["dh"]
+    assert dh[0] / dh[-1] > 1e6, f"‖∂L/∂h_1‖ / ‖∂L/∂h_100‖ = {dh[0] / dh[-1]:.2e}"
+    out, _ = rnn(x)
+    out[-1].sum().backward()
+    total = nn.utils.clip_grad_norm_(rnn.parameters(), 1.0)
+    clipped = np.sqrt(sum((p.grad.numpy() ** 2).sum() for p in rnn.parameters()))
+    assert total > 1e6 and clipped == pytest.approx(1.0, rel=1e-5)
+
+
+def test_gradient_flow_leaves_the_layer_as_found():
+    rnn = nn.GRU(2, 3, dtype=np.float64)
+    x = tr.Tensor(np.ones((5, 1, 2)))
+    flow = gradient_flow(rnn, x)
+    assert rnn.impl == "fused" and all(p.grad is None for p in rnn.parameters())
+    assert flow["dh"].shape == (5,) and flow["dx"].shape == (5,)
+
+
+def test_vanishing_gradients_example_prints_its_table(capsys):
+    assert vanishing_gradients.main(["--length", "20", "--hidden", "8", "--train-steps", "2"]) == 0
+    out = capsys.readouterr().out
+    for name in vanishing_gradients.MODELS:
+        assert f"{name}, init" in out
+
+
+def test_char_rnn_learns_far_below_the_unigram_baseline(tmp_path):
+    args = char_rnn.parse_args(["--chars", "20000", "--model", "gru", "--hidden", "64", "--seq", "32", "--batch",
+                                "16", "--steps", "300", "--lr", "0.01", "--eval-every", "300", "--sample-every",
+                                "0", "--quiet", "--checkpoint", str(tmp_path / "c.ckpt")])
+    m = char_rnn.run(args)
+    assert m["train_bpc"] < 0.7 * m["unigram_bpc"], m
+    assert m["valid_bpc"] < m["unigram_bpc"], m
+    sample = char_rnn.run(char_rnn.parse_args(["--sample", str(tmp_path / "c.ckpt"), "--model", "gru", "--hidden",
+                                               "64", "--prompt", "def ", "--length", "40"]))["sample"]
+    assert sample.startswith("def ") and len(sample) == 44
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_waveform_classification_beats_chance_by_far(bidirectional):
+    argv = ["--epochs", "8", "--hidden", "32", "--lr", "0.01", "--quiet"] + (["--bidirectional"] if bidirectional else [])
+    m = classify_sequences.run(classify_sequences.parse_args(argv))
+    assert m["test_accuracy"] > 0.7 > 3 * m["chance"] - 0.1, m
+
+
+def test_digits_classification_when_scikit_learn_is_installed():
+    pytest.importorskip("sklearn", reason="the digits data set ships with scikit-learn, not installed here")
+    m = classify_sequences.run(classify_sequences.parse_args(["--data", "digits", "--epochs", "5", "--quiet"]))
+    assert m["test_accuracy"] > 0.8, m
