@@ -63,7 +63,8 @@ def our_cases():
 
 def main() -> None:
     print(machine_line())
-    print(f"{'op':8} {'numpy fwd':>26} {'ours fwd':>26} {'overhead':>9}   {'numpy f+b':>26} {'ours f+b':>26} {'ratio':>6}")
+    print(f"{'op':8} {'numpy fwd':>26} {'ours fwd':>26} {'overhead':>9}   "
+          f"{'numpy f+b':>26} {'ours f+b':>26} {'ratio':>6}")
     theirs, ours = numpy_cases(), our_cases()
     for name in theirs:
         fwd = interleaved({"np": theirs[name][0], "tr": ours[name][0]}, repeats=21, number=200)

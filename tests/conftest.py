@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-
 import tinygrad_rnn as tr
 from tinygrad_rnn.nn import functional as F
 

@@ -101,7 +101,8 @@ def test_char_rnn_learns_far_below_the_unigram_baseline(tmp_path):
 
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_waveform_classification_beats_chance_by_far(bidirectional):
-    argv = ["--epochs", "8", "--hidden", "32", "--lr", "0.01", "--quiet"] + (["--bidirectional"] if bidirectional else [])
+    argv = ["--epochs", "8", "--hidden", "32", "--lr", "0.01", "--quiet"]
+    argv += ["--bidirectional"] if bidirectional else []
     m = classify_sequences.run(classify_sequences.parse_args(argv))
     assert m["test_accuracy"] > 0.7 > 3 * m["chance"] - 0.1, m
 

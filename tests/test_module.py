@@ -32,7 +32,7 @@ def test_state_dict_round_trip_and_cast_to_parameter_dtype():
     a, b = Net(), Net()
     state = {k: v.astype(np.float64) for k, v in a.state_dict().items()}
     b.load_state_dict(state)
-    for (n, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
+    for p, q in zip(a.parameters(), b.parameters()):
         assert q.dtype == np.float32
         np.testing.assert_array_equal(p.numpy(), q.numpy())
     state["scale"][0] = 7

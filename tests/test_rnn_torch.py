@@ -33,7 +33,8 @@ def run_both(ours, theirs, x, hx, upstream, impl="fused"):
     tout, th = theirs(tx, None if thx is None else (thx if len(thx) == 2 else thx[0]))
     oout, oh = ours(ox, None if ohx is None else (ohx if len(ohx) == 2 else ohx[0]))
     th, oh = (th if isinstance(th, tuple) else (th,)), (oh if isinstance(oh, tuple) else (oh,))
-    tloss = (tout * torch.tensor(upstream[0])).sum() + sum((h * torch.tensor(u)).sum() for h, u in zip(th, upstream[1:]))
+    tloss = (tout * torch.tensor(upstream[0])).sum()
+    tloss = tloss + sum((h * torch.tensor(u)).sum() for h, u in zip(th, upstream[1:]))
     oloss = (oout * tr.Tensor(upstream[0])).sum() + sum(
         ((h * tr.Tensor(u)).sum() for h, u in zip(oh, upstream[1:])), tr.Tensor(np.zeros((), x.dtype)))
     tloss.backward()
@@ -95,7 +96,8 @@ def test_our_weights_load_into_torch(kind):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 def test_cells_match_torch(kind, dtype):
     extra = {"nonlinearity": kind[1]} if kind[0] == "RNN" else {}
-    theirs = getattr(torch.nn, f"{kind[0]}Cell")(3, 4, **extra).to(torch.float64 if dtype == np.float64 else torch.float32)
+    theirs = getattr(torch.nn, f"{kind[0]}Cell")(3, 4, **extra)
+    theirs = theirs.to(torch.float64 if dtype == np.float64 else torch.float32)
     ours = getattr(nn, f"{kind[0]}Cell")(3, 4, **extra, dtype=dtype)
     ours.load_state_dict(theirs.state_dict())
     rng = np.random.default_rng(0)

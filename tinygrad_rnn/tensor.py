@@ -190,7 +190,8 @@ class Tensor:
         else:
             seed = grad.data if isinstance(grad, Tensor) else grad
             if tuple(seed.shape) != self.shape:
-                raise ValueError(f"backward(): gradient of shape {tuple(seed.shape)} for a tensor of shape {self.shape}")
+                raise ValueError(f"backward(): gradient of shape {tuple(seed.shape)} "
+                                 f"for a tensor of shape {self.shape}")
         grads = {id(self): seed}
         for node in _reverse_topological(self):
             g = grads.pop(id(node), None)

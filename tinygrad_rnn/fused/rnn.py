@@ -15,8 +15,8 @@ arrays (``out=``), since at these sizes allocating costs as much as computing.
 from __future__ import annotations
 
 from ..backend import array_module
-from .workspace import WORKSPACE
 from .common import FusedFunction, batch_major, empty, hidden_major, previous_states, project_inputs, weight_grads
+from .workspace import WORKSPACE
 
 
 class FusedRNN(FusedFunction):
