@@ -34,10 +34,11 @@ def empty(xp, shape, dtype):
     return WORKSPACE.empty(xp, shape, dtype)
 
 
-def project_inputs(x, w_ih, b=None):
-    """W_ih x_tᵀ (+ b) for every step: x (T, B, I) → a pooled (T, G, B), one batched matmul."""
+def project_inputs(x, w_ih, b=None, pooled=True):
+    """W_ih x_tᵀ (+ b) for every step: x (T, B, I) → (T, G, B), one batched matmul (pooled unless told)."""
     xp = array_module(x)
-    out = empty(xp, (x.shape[0], w_ih.shape[0], x.shape[1]), xp.result_type(x, w_ih))
+    shape, dtype = (x.shape[0], w_ih.shape[0], x.shape[1]), xp.result_type(x, w_ih)
+    out = empty(xp, shape, dtype) if pooled else xp.empty(shape, dtype=dtype)
     xp.matmul(w_ih, x.transpose(0, 2, 1), out=out)
     if b is not None:
         out += b[:, None]
@@ -57,28 +58,44 @@ def hidden_major(a):
     return out
 
 
-def previous_states(h0, hs):
-    """h_{t-1} for every step t, (h0, h_1, ..., h_{T-1}) as a pooled (T, H, B); h0 is (B, H), hs (T, H, B)."""
-    out = empty(array_module(hs), hs.shape, hs.dtype)
+def all_states(h0, hs):
+    """(h_0, h_1, ..., h_T) hidden-major, a pooled (T+1, H, B), from h0 (B, H) and the output hs (T, B, H).
+
+    The states are kept only once, in the output's (T, B, H) layout; backward
+    rebuilds this copy, so ``states[1:]`` are the h_t and ``states[:-1]`` the h_{t-1}.
+    """
+    T, B, H = hs.shape
+    out = empty(array_module(hs), (T + 1, H, B), hs.dtype)
     out[0] = h0.T
-    out[1:] = hs[:-1]
+    out[1:] = hs.transpose(0, 2, 1)
     return out
 
 
-def weight_grads(dp, dq, x, h_prev, w_ih):
-    """dL/dx, dL/dW_ih, dL/dW_hh (all fresh arrays) from the pre-activation gradients of all steps.
+def weight_grads(dp, dq, x, h0, out, w_ih):
+    """dL/dx, dL/dW_ih, dL/dW_hh (all fresh arrays), one matmul each over all steps.
 
-    dp: dL/d(W_ih x_tᵀ) (T, G, B);  dq: dL/d(W_hh h_{t-1}ᵀ) (T, G, B), the same array for RNN and LSTM.
+    dp: dL/d(W_ih x_tᵀ) (T, G, B);  dq: dL/d(W_hh h_{t-1}ᵀ) (T, G, B), the same array for RNN and LSTM;
+    h0 (B, H) and the output states out (T, B, H) give the h_{t-1}.
         dL/dx_t  = dp_tᵀ W_ih          (T, B, I)
-        dL/dW_ih = Σ_t dp_t x_t         (G, I)
-        dL/dW_hh = Σ_t dq_t h_{t-1}ᵀ    (G, H)
+        dL/dW_ih = Σ_t dp_t x_t         (G, I)   = dp as (G, T·B) @ x as (T·B, I)
+        dL/dW_hh = Σ_t dq_t h_{t-1}ᵀ    (G, H)   = dq as (G, T·B) @ h_prev as (T·B, H)
     """
     xp = array_module(dp)
-    T, G, _ = dp.shape
-    dx = xp.matmul(dp.transpose(0, 2, 1), w_ih)
-    per_step_ih = empty(xp, (T, G, x.shape[2]), dp.dtype)
-    per_step_hh = empty(xp, (T, G, h_prev.shape[1]), dp.dtype)
-    dw_ih = xp.matmul(dp, x, out=per_step_ih).sum(axis=0)
-    dw_hh = xp.matmul(dq, h_prev.transpose(0, 2, 1), out=per_step_hh).sum(axis=0)
-    WORKSPACE.give(per_step_ih, per_step_hh)
+    T, G, B = dp.shape
+    dp2 = gate_major(dp)
+    dq2 = dp2 if dq is dp else gate_major(dq)
+    h_prev = empty(xp, out.shape, out.dtype)
+    h_prev[0], h_prev[1:] = h0, out[:-1]
+    dx = (dp2.T @ w_ih).reshape(T, B, -1)
+    dw_ih = dp2 @ x.reshape(T * B, -1)
+    dw_hh = dq2 @ h_prev.reshape(T * B, -1)
+    WORKSPACE.give(*{id(a): a for a in (dp2, dq2, h_prev)}.values())
     return dx, dw_ih, dw_hh
+
+
+def gate_major(d):
+    """(T, G, B) → a pooled (G, T·B): the steps side by side, for one matmul over all of them."""
+    T, G, B = d.shape
+    out = empty(array_module(d), (G, T * B), d.dtype)
+    out.reshape(G, T, B)[...] = d.transpose(1, 0, 2)
+    return out

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from ..backend import array_module
 from ..ops.unary import sigmoid_
-from .common import FusedFunction, batch_major, empty, hidden_major, previous_states, project_inputs, weight_grads
+from .common import FusedFunction, all_states, batch_major, empty, hidden_major, project_inputs, weight_grads
 from .workspace import WORKSPACE
 
 
@@ -37,7 +37,7 @@ class FusedGRU(FusedFunction):
             b_in, b_hn = biases[0].copy(), biases[1][2 * H:, None]
             b_in[: 2 * H] += biases[1][: 2 * H]
         gates = project_inputs(x, w_ih, b_in)  # p (+ b_hr, b_hz), then [r, z, n] in place
-        hs, q_ns = empty(xp, (T, H, h0.shape[0]), gates.dtype), empty(xp, (T, H, h0.shape[0]), gates.dtype)
+        hs, q_ns = xp.empty((T, H, h0.shape[0]), gates.dtype), empty(xp, (T, H, h0.shape[0]), gates.dtype)
         q, tmp = empty(xp, gates[0].shape, gates.dtype), xp.empty_like(hs[0])
         h = h0.T
         for t in range(T):
@@ -56,18 +56,20 @@ class FusedGRU(FusedFunction):
             xp.subtract(h, n, out=tmp)
             tmp *= z
             h = xp.add(n, tmp, out=hs[t])
-        self.saved = (x, h0, w_ih, w_hh, gates, q_ns, hs, bool(biases))
-        self.scratch = (gates, q_ns, hs)
         WORKSPACE.give(q)
-        return batch_major(hs)
+        out = batch_major(hs)  # the states are kept once, in the output; hs is dropped
+        self.saved = (x, h0, w_ih, w_hh, gates, q_ns, out, bool(biases))
+        self.scratch = (gates, q_ns)
+        return out
 
     def backward(self, g):
-        x, h0, w_ih, w_hh, gates, q_ns, hs, has_bias = self.saved
+        x, h0, w_ih, w_hh, gates, q_ns, out, has_bias = self.saved
         xp = array_module(g)
         T, H = len(x), w_hh.shape[1]
-        g, h_prev = hidden_major(g), previous_states(h0, hs)
+        g, states = hidden_major(g), all_states(h0, out)
+        h_prev = states[:-1]
         dp, dq = empty(xp, gates.shape, gates.dtype), empty(xp, gates.shape, gates.dtype)
-        dh, tmp, back = xp.zeros_like(hs[0]), xp.empty_like(hs[0]), xp.empty_like(hs[0])
+        dh, tmp, back = xp.zeros_like(h_prev[0]), xp.empty_like(h_prev[0]), xp.empty_like(h_prev[0])
         for t in range(T - 1, -1, -1):
             a, d = gates[t], dq[t]
             r, z, n = a[:H], a[H: 2 * H], a[2 * H:]
@@ -92,9 +94,9 @@ class FusedGRU(FusedFunction):
             dh *= z
             dh += back
         dp[:, : 2 * H] = dq[:, : 2 * H]
-        dx, dw_ih, dw_hh = weight_grads(dp, dq, x, h_prev, w_ih)
+        dx, dw_ih, dw_hh = weight_grads(dp, dq, x, h0, out, w_ih)
         grads = (dx, dh.T.copy(), dw_ih, dw_hh)
         if has_bias:
             grads += (dp.sum(axis=(0, 2)), dq.sum(axis=(0, 2)))
-        WORKSPACE.give(g, h_prev, dp, dq)
+        WORKSPACE.give(g, states, dp, dq)
         return grads

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ..backend import array_module
 from ..ops.unary import sigmoid_
-from .common import FusedFunction, empty, hidden_major, previous_states, project_inputs, weight_grads
+from .common import FusedFunction, all_states, empty, hidden_major, project_inputs, weight_grads
 from .workspace import WORKSPACE
 
 
@@ -30,7 +30,8 @@ class FusedLSTM(FusedFunction):
         xp = array_module(x)
         T, H = len(x), w_hh.shape[1]
         gates = project_inputs(x, w_ih, biases[0] + biases[1] if biases else None)  # a, then [i, f, g, o]
-        hs, cs, tanh_cs = (empty(xp, (T, H, h0.shape[0]), gates.dtype) for _ in range(3))
+        hs = xp.empty((T, H, h0.shape[0]), gates.dtype)
+        cs, tanh_cs = empty(xp, hs.shape, hs.dtype), empty(xp, hs.shape, hs.dtype)
         q, tmp = empty(xp, gates[0].shape, gates.dtype), xp.empty_like(hs[0])
         h, c0 = h0.T, xp.ascontiguousarray(c0.T)
         for t in range(T):
@@ -46,21 +47,21 @@ class FusedLSTM(FusedFunction):
             cs[t] += tmp
             xp.tanh(cs[t], out=tanh_cs[t])
             h = xp.multiply(o, tanh_cs[t], out=hs[t])
-        self.saved = (x, h0, c0, w_ih, w_hh, gates, cs, tanh_cs, hs, bool(biases))
-        self.scratch = (gates, cs, tanh_cs, hs)
         WORKSPACE.give(q)
-        out = xp.empty((T + 1,) + h0.shape, dtype=hs.dtype)
+        out = xp.empty((T + 1,) + h0.shape, dtype=hs.dtype)  # the states are kept once, in the output
         out[:T] = hs.transpose(0, 2, 1)
         out[T] = cs[-1].T
+        self.saved = (x, h0, c0, w_ih, w_hh, gates, cs, tanh_cs, out, bool(biases))
+        self.scratch = (gates, cs, tanh_cs)
         return out
 
     def backward(self, g):
-        x, h0, c0, w_ih, w_hh, gates, cs, tanh_cs, hs, has_bias = self.saved
+        x, h0, c0, w_ih, w_hh, gates, cs, tanh_cs, out, has_bias = self.saved
         xp = array_module(g)
         T, H = len(x), w_hh.shape[1]
-        dc, g, h_prev = g[T].T.copy(), hidden_major(g[:T]), previous_states(h0, hs)
+        dc, g, states = g[T].T.copy(), hidden_major(g[:T]), all_states(h0, out[:T])
         da = empty(xp, gates.shape, gates.dtype)
-        dh, tmp = xp.zeros_like(hs[0]), xp.empty_like(hs[0])
+        dh, tmp = xp.zeros_like(dc), xp.empty_like(dc)
         for t in range(T - 1, -1, -1):
             a, d = gates[t], da[t]
             i, f, gg, o = a[:H], a[H: 2 * H], a[2 * H: 3 * H], a[3 * H:]
@@ -90,10 +91,10 @@ class FusedLSTM(FusedFunction):
             dg *= dc
             dc *= f
             xp.matmul(w_hh.T, d, out=dh)
-        dx, dw_ih, dw_hh = weight_grads(da, da, x, h_prev, w_ih)
+        dx, dw_ih, dw_hh = weight_grads(da, da, x, h0, out[:T], w_ih)
         grads = (dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh)
         if has_bias:
             db = da.sum(axis=(0, 2))
             grads += (db, db)
-        WORKSPACE.give(g, h_prev, da)
+        WORKSPACE.give(g, states, da)
         return grads

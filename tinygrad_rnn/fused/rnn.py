@@ -15,7 +15,7 @@ arrays (``out=``), since at these sizes allocating costs as much as computing.
 from __future__ import annotations
 
 from ..backend import array_module
-from .common import FusedFunction, batch_major, empty, hidden_major, previous_states, project_inputs, weight_grads
+from .common import FusedFunction, all_states, batch_major, empty, hidden_major, project_inputs, weight_grads
 from .workspace import WORKSPACE
 
 
@@ -24,22 +24,23 @@ class FusedRNN(FusedFunction):
 
     def forward(self, x, h0, w_ih, w_hh, *biases, nonlinearity: str = "tanh"):
         xp = array_module(x)
-        hs = project_inputs(x, w_ih, biases[0] + biases[1] if biases else None)  # a_t, then h_t in place
+        hs = project_inputs(x, w_ih, biases[0] + biases[1] if biases else None, pooled=False)  # a_t, then h_t
         q = empty(xp, hs[0].shape, hs.dtype)
         h = h0.T
         for t in range(len(x)):
             xp.matmul(w_hh, h, out=q)
             hs[t] += q
             h = xp.tanh(hs[t], out=hs[t]) if nonlinearity == "tanh" else xp.maximum(hs[t], 0, out=hs[t])
-        self.saved = (x, h0, w_ih, w_hh, hs, nonlinearity, bool(biases))
-        self.scratch = (hs,)
         WORKSPACE.give(q)
-        return batch_major(hs)
+        out = batch_major(hs)  # the states are kept once, in the output; hs is dropped
+        self.saved = (x, h0, w_ih, w_hh, out, nonlinearity, bool(biases))
+        return out
 
     def backward(self, g):
-        x, h0, w_ih, w_hh, hs, nonlinearity, has_bias = self.saved
+        x, h0, w_ih, w_hh, out, nonlinearity, has_bias = self.saved
         xp = array_module(g)
-        g, h_prev = hidden_major(g), previous_states(h0, hs)
+        g, states = hidden_major(g), all_states(h0, out)
+        hs = states[1:]
         da = empty(xp, hs.shape, hs.dtype)
         dh, slope = xp.zeros_like(hs[0]), xp.empty_like(hs[0])
         for t in range(len(hs) - 1, -1, -1):
@@ -51,10 +52,10 @@ class FusedRNN(FusedFunction):
                 xp.greater(hs[t], 0, out=slope)
             xp.multiply(dh, slope, out=da[t])
             xp.matmul(w_hh.T, da[t], out=dh)
-        dx, dw_ih, dw_hh = weight_grads(da, da, x, h_prev, w_ih)
+        dx, dw_ih, dw_hh = weight_grads(da, da, x, h0, out, w_ih)
         grads = (dx, dh.T.copy(), dw_ih, dw_hh)
         if has_bias:
             db = da.sum(axis=(0, 2))
             grads += (db, db)
-        WORKSPACE.give(g, h_prev, da)
+        WORKSPACE.give(g, states, da)
         return grads
