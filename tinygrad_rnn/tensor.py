@@ -200,25 +200,26 @@ class Tensor:
             ctx = node._ctx
             if ctx is None or node._retains_grad:
                 _accumulate(node, g)
-            if ctx is None:
-                continue
+                if ctx is None:
+                    continue
             if ctx.released:
                 raise RuntimeError("backward through the graph a second time: its saved arrays were freed; "
                                    "call backward(retain_graph=True) the first time")
             for parent, pg in zip(ctx.parents, ctx.backward(g)):
-                if pg is None or not parent.requires_grad:
-                    continue
-                key = id(parent)
-                grads[key] = grads[key] + pg if key in grads else pg
+                if pg is not None and parent.requires_grad:
+                    key = id(parent)
+                    prev = grads.get(key)
+                    grads[key] = pg if prev is None else prev + pg
             if not retain_graph:
                 ctx.release()
 
 
 def _accumulate(t: Tensor, g) -> None:
     """t.grad += g, into a fresh array: a gradient never aliases data or another gradient."""
-    xp = backend.array_module(g)
     if t.grad is None:
-        t.grad = Tensor._make(xp.array(g, dtype=t.dtype, copy=True))
+        fresh = np.array(g, dtype=t.dtype) if type(g) is np.ndarray else \
+            backend.array_module(g).array(g, dtype=t.dtype, copy=True)
+        t.grad = Tensor._make(fresh)
     else:
         t.grad = Tensor._make(t.grad.data + g)
 
@@ -226,14 +227,20 @@ def _accumulate(t: Tensor, g) -> None:
 def _reverse_topological(root: Tensor) -> list[Tensor]:
     """Nodes that need a gradient, each after every node that uses it (iterative DFS post-order)."""
     order, visited, stack = [], set(), [(root, False)]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, finished = stack.pop()
+        node, finished = pop()
         if finished:
             order.append(node)
-        elif id(node) not in visited:
-            visited.add(id(node))
-            stack.append((node, True))
-            if node._ctx is not None:
-                stack.extend((p, False) for p in node._ctx.parents if p.requires_grad and id(p) not in visited)
+            continue
+        key = id(node)
+        if key in visited:
+            continue
+        visited.add(key)
+        push((node, True))
+        if node._ctx is not None:
+            for p in node._ctx.parents:
+                if p.requires_grad and id(p) not in visited:
+                    push((p, False))
     order.reverse()
     return order
