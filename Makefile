@@ -1,6 +1,6 @@
 PYTHON ?= python
 
-.PHONY: install test lint bench copy-task
+.PHONY: install test lint bench copy-task examples
 
 install:
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -14,7 +14,13 @@ lint:
 bench:
 	$(PYTHON) benchmarks/bench_ops.py
 	$(PYTHON) benchmarks/bench_rnn.py
+	$(PYTHON) benchmarks/bench_memory.py
 	$(PYTHON) benchmarks/bench_copy_task.py
 
 copy-task:
 	$(PYTHON) examples/train_copy_task.py
+
+examples:
+	$(PYTHON) examples/vanishing_gradients.py --plot gradient_flow.png
+	$(PYTHON) examples/classify_sequences.py
+	$(PYTHON) examples/char_rnn.py

@@ -51,6 +51,8 @@ def theirs(seed: int, lag: int, steps: int) -> dict:
     torch.manual_seed(seed)
     task = CopyTask(lag, batch, seed=seed)
     embed, gru, head = torch.nn.Embedding(10, embedding), torch.nn.GRU(embedding, hidden), torch.nn.Linear(hidden, 10)
+    with torch.no_grad():  # the example's memory bias on the update gate
+        gru.bias_ih_l0[hidden: 2 * hidden] += d.memory_bias
     params = [*embed.parameters(), *gru.parameters(), *head.parameters()]
     opt = torch.optim.Adam(params, lr=lr)
 

@@ -39,6 +39,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate")
     p.add_argument("--clip", type=float, default=1.0, help="gradient norm clip (0: none)")
+    p.add_argument("--memory-bias", type=float, default=1.0,
+                   help="added to the GRU update-gate / LSTM forget-gate bias at init: start out remembering")
     p.add_argument("--steps", type=int, default=4000, help="most training steps; stops early once solved")
     p.add_argument("--check-every", type=int, default=50, help="steps between solved-checks on fresh data")
     p.add_argument("--seed", type=int, default=0)
@@ -63,6 +65,12 @@ class CopyModel(nn.Module):
     def __init__(self, args):
         self.net = tr.SequenceModel(args.model, VOCAB, args.hidden, vocab_size=VOCAB, embedding_dim=args.embedding,
                                     num_layers=args.layers, impl=args.impl)
+        # A gate that starts open keeps the state from step to step (h' = z h + ... in a GRU, c' = f c + ... in
+        # an LSTM), so gradients reach the symbols from the start: the forget-gate bias of Jozefowicz et al. 2015.
+        rnn, H = self.net.rnn, args.hidden
+        if args.memory_bias and args.model in ("gru", "lstm"):
+            for layer in range(args.layers):
+                getattr(rnn, f"bias_ih_l{layer}").data[H: 2 * H] += args.memory_bias
 
     def forward(self, tokens, state=None):
         return self.net(tr.Tensor(tokens, device=self.net.head.weight.device), state)

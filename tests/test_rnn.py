@@ -46,20 +46,24 @@ def build(c, impl):
     return m, x, hx
 
 
+def gradcheck_layer(c, impl):
+    """Every input, initial state and parameter of a drawn layer against finite differences."""
+    m, x, hx = build(c, impl)
+    inputs = [x] + (flat(hx) if hx is not None else []) + list(m.parameters())
+    return tr.gradcheck(lambda x, *rest: m(x, hx), inputs)
+
+
 @settings(max_examples=60, deadline=None)
 @given(c=config(max_seq=7, max_batch=4, max_size=6, max_layers=3))
 def test_fused_layer_gradcheck(c):
-    m, x, hx = build(c, "fused")
-    inputs = [x] + (flat(hx) if hx is not None else []) + list(m.parameters())
-    assert tr.gradcheck(lambda x, *rest: m(x, hx), inputs)
+    assert gradcheck_layer(c, "fused")
 
 
 @settings(max_examples=40, deadline=None)
 @given(c=config(max_seq=4, max_batch=3, max_size=3, max_layers=2))
 def test_unrolled_layer_gradcheck(c):
-    m, x, hx = build(c, "unrolled")
-    inputs = [x] + (flat(hx) if hx is not None else []) + list(m.parameters())
-    assert tr.gradcheck(lambda x, *rest: m(x, hx), inputs)
+    """Smaller sizes: the unrolled graph is slower to differentiate, and test_fused_equals_unrolled covers the rest."""
+    assert gradcheck_layer(c, "unrolled")
 
 
 @settings(max_examples=150, deadline=None)

@@ -1,6 +1,6 @@
 """Adagrad (Duchi et al. 2011), torch's rule.
 
-    g ← g + λ p
+    g ← g + λ p   (weight_decay λ, applied by Optimizer.step)
     s ← s + g²
     p ← p - lr / (1 + (t - 1)·lr_decay) · g / (√s + ε)
 """
@@ -21,8 +21,6 @@ class Adagrad(Optimizer):
     def update(self, p, g, state):
         h = self.hyper
         xp = array_module(p)
-        if h["weight_decay"]:
-            g = g + h["weight_decay"] * p
         if not state:
             state.update(step=0, sum=xp.full_like(p, h["initial_accumulator_value"]))
         state["step"] += 1

@@ -1,6 +1,6 @@
 """Adam (Kingma & Ba 2015), torch's rule with L2 weight decay.
 
-    g ← g + λ p
+    g ← g + λ p   (weight_decay λ, applied by Optimizer.step)
     m ← β₁ m + (1 - β₁) g,      v ← β₂ v + (1 - β₂) g²
     p ← p - lr / (1 - β₁ᵗ) · m / (√v / √(1 - β₂ᵗ) + ε)
 """
@@ -25,8 +25,6 @@ class Adam(Optimizer):
         h = self.hyper
         b1, b2 = h["betas"]
         xp = array_module(p)
-        if h["weight_decay"]:
-            g = g + h["weight_decay"] * p
         if not state:
             state.update(step=0, exp_avg=xp.zeros_like(p), exp_avg_sq=xp.zeros_like(p))
         state["step"] += 1

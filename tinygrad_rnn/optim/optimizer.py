@@ -39,11 +39,14 @@ class Optimizer:
 
     def step(self) -> None:
         """One update of every parameter that has a gradient (the others are skipped)."""
+        decay = self.hyper.get("weight_decay", 0.0)
         for p, state in zip(self.params, self.state):
             if p.grad is not None:
-                self.update(p.data, p.grad.data, state)
+                g = p.grad.data
+                self.update(p.data, g + decay * p.data if decay else g, state)  # L2 decay, coupled (torch's)
 
     def update(self, p, g, state: dict) -> None:  # pragma: no cover - abstract
+        """Update the array ``p`` in place from its gradient ``g`` (weight decay already added)."""
         raise NotImplementedError
 
     def state_dict(self) -> dict:

@@ -1,6 +1,6 @@
 """RMSprop (Hinton's lecture 6e), torch's rule with momentum and the centered variant.
 
-    g ← g + λ p
+    g ← g + λ p   (weight_decay λ, applied by Optimizer.step)
     s ← α s + (1 - α) g²;   centered: a ← α a + (1 - α) g,  s̃ = s - a²  (else s̃ = s)
     d = √s̃ + ε
     momentum μ > 0:  b ← μ b + g / d,  p ← p - lr b;   else  p ← p - lr g / d
@@ -22,8 +22,6 @@ class RMSprop(Optimizer):
     def update(self, p, g, state):
         h = self.hyper
         xp = array_module(p)
-        if h["weight_decay"]:
-            g = g + h["weight_decay"] * p
         if not state:
             state.update(step=0, square_avg=xp.zeros_like(p))
             if h["momentum"]:

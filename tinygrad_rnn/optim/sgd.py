@@ -1,6 +1,6 @@
 """Stochastic gradient descent with momentum, Nesterov momentum and weight decay (torch's rule).
 
-    g ← g + λ p                                   (weight_decay λ)
+    g ← g + λ p   (weight_decay λ, applied by Optimizer.step)
     b ← g  at the first step,  b ← μ b + (1 - τ) g  after   (momentum μ, dampening τ)
     g ← g + μ b  (nesterov)  or  g ← b
     p ← p - lr g
@@ -22,8 +22,6 @@ class SGD(Optimizer):
 
     def update(self, p, g, state):
         h = self.hyper
-        if h["weight_decay"]:
-            g = g + h["weight_decay"] * p
         if h["momentum"]:
             if "momentum_buffer" not in state:
                 state["momentum_buffer"] = g.copy()
