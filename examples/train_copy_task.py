@@ -37,7 +37,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--layers", type=int, default=1)
     p.add_argument("--embedding", type=int, default=16, help="embedding size of the 10 tokens")
     p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate")
+    p.add_argument("--lr", type=float, default=0.015, help="Adam learning rate")
     p.add_argument("--clip", type=float, default=1.0, help="gradient norm clip (0: none)")
     p.add_argument("--memory-bias", type=float, default=1.0,
                    help="added to the GRU update-gate / LSTM forget-gate bias at init: start out remembering")
