@@ -3,7 +3,9 @@
 A step is forward + backward + clip_grad_norm_(1.0) + Adam, float32, on
 random data, for each configuration (batch, hidden, seq).  The four sides —
 our fused layer, torch's nn.RNN/LSTM/GRU, our unrolled layer, and a torch
-cell loop — alternate step by step; medians (min–max) over the samples.
+cell loop — each run in a process of their own (one process would let each
+library's spinning thread pool slow the other) and alternate step by step;
+medians (min–max) over the samples.
 
     python benchmarks/bench_rnn.py                  # all three configurations
     python benchmarks/bench_rnn.py --configs 64,128,50 --samples 30
@@ -13,7 +15,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from common import interleaved, machine_line
+from common import interleaved_processes, machine_line
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import nn, optim
@@ -26,7 +28,14 @@ except ImportError:  # pragma: no cover
 KINDS = ("RNN", "LSTM", "GRU")
 
 
-def ours(kind: str, impl: str, x: np.ndarray, w: np.ndarray, hidden: int):
+def data(batch: int, hidden: int, seq: int, features: int):
+    rng = np.random.default_rng(0)
+    return (rng.standard_normal((seq, batch, features)).astype(np.float32),
+            rng.standard_normal((seq, batch, hidden)).astype(np.float32))
+
+
+def ours(kind: str, impl: str, batch: int, hidden: int, seq: int, features: int):
+    x, w = data(batch, hidden, seq, features)
     tr.manual_seed(0)
     model = getattr(nn, kind)(x.shape[2], hidden, impl=impl)
     opt = optim.Adam(model.parameters(), lr=1e-3)
@@ -42,7 +51,8 @@ def ours(kind: str, impl: str, x: np.ndarray, w: np.ndarray, hidden: int):
     return step
 
 
-def theirs(kind: str, cells: bool, x: np.ndarray, w: np.ndarray, hidden: int):
+def theirs(kind: str, cells: bool, batch: int, hidden: int, seq: int, features: int):
+    x, w = data(batch, hidden, seq, features)
     torch.manual_seed(0)
     module = (getattr(torch.nn, kind + "Cell") if cells else getattr(torch.nn, kind))(x.shape[2], hidden)
     opt = torch.optim.Adam(module.parameters(), lr=1e-3)
@@ -85,15 +95,13 @@ def main() -> None:
     print(head)
     for cfg in args.configs:
         batch, hidden, seq = map(int, cfg.split(","))
-        rng = np.random.default_rng(0)
-        x = rng.standard_normal((seq, batch, args.input)).astype(np.float32)
-        w = rng.standard_normal((seq, batch, hidden)).astype(np.float32)
+        shape = (batch, hidden, seq, args.input)
         for kind in KINDS:
-            sides = {"fused": ours(kind, "fused", x, w, hidden), "torch": theirs(kind, False, x, w, hidden)}
+            sides = {"fused": (ours, (kind, "fused") + shape), "torch": (theirs, (kind, False) + shape)}
             if not args.no_unrolled:
-                sides["unrolled"] = ours(kind, "unrolled", x, w, hidden)
-                sides["cells"] = theirs(kind, True, x, w, hidden)
-            t = interleaved(sides, repeats=args.samples, warmup=3)
+                sides["unrolled"] = (ours, (kind, "unrolled") + shape)
+                sides["cells"] = (theirs, (kind, True) + shape)
+            t = interleaved_processes(sides, repeats=args.samples, warmup=3)
             ms = {k: f"{v[0] * 1e3:6.2f} ({v[1] * 1e3:.1f}–{v[2] * 1e3:.1f})" for k, v in t.items()}
             line = f"B{batch} H{hidden} T{seq:<5} {kind:5} {ms['fused']:>20} {ms['torch']:>20} " \
                    f"{t['fused'][0] / t['torch'][0]:5.2f}×"

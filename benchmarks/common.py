@@ -1,6 +1,7 @@
 """Timing helpers shared by the benchmarks: interleaved sides, medians with min–max."""
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
 import platform
 import statistics
@@ -23,6 +24,54 @@ def interleaved(sides: dict, repeats: int = 15, number: int = 1, warmup: int = 2
             for _ in range(number):
                 fn()
             samples[name].append((time.perf_counter() - t0) / number)
+    return {name: (statistics.median(s), min(s), max(s)) for name, s in samples.items()}
+
+
+def _worker(conn, factory, args, number, warmup):
+    fn = factory(*args)
+    for _ in range(warmup):
+        fn()
+    conn.send("ready")
+    while conn.recv() == "go":
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        conn.send((time.perf_counter() - t0) / number)
+    conn.close()
+
+
+def interleaved_processes(sides: dict, repeats: int = 15, number: int = 1, warmup: int = 2,
+                          pause: float = 0.25) -> dict:
+    """As ``interleaved``, but each side lives in its own process: {name: (factory, args)}.
+
+    Two libraries in one process share the cores with each other's thread
+    pools: NumPy's OpenBLAS threads and torch's OpenMP threads keep spinning
+    for a while after a call (OpenBLAS for about 0.1 s), and slow whichever
+    side runs next.  So each side runs in its own process, and ``pause``
+    seconds pass before each sample for the other side's threads to go idle.
+    The sides still alternate sample by sample, so slow drifts of the machine
+    hit all alike.
+    """
+    ctx = mp.get_context("spawn")
+    workers = {}
+    for name, (factory, args) in sides.items():
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_worker, args=(child, factory, args, number, warmup), daemon=True)
+        proc.start()
+        workers[name] = (proc, parent)
+    for _, conn in workers.values():
+        conn.recv()
+    samples = {name: [] for name in sides}
+    try:
+        for _ in range(repeats):
+            for name, (_, conn) in workers.items():
+                time.sleep(pause)
+                conn.send("go")
+                samples[name].append(conn.recv())
+    finally:
+        for proc, conn in workers.values():
+            conn.send("stop")
+            proc.join(timeout=10)
     return {name: (statistics.median(s), min(s), max(s)) for name, s in samples.items()}
 
 
