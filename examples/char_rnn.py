@@ -112,7 +112,7 @@ def sample(model, corpus: Corpus, prompt: str, length: int, temperature: float, 
     """Feed the prompt, then draw each next character from softmax(logits / temperature)."""
     model.eval()
     out, state = list(prompt), None
-    ids = corpus.encode(prompt or corpus.vocab[0])
+    ids = corpus.encode("\n\n" + prompt)  # training never starts cold mid-line: lead in as a file would
     with tr.no_grad():
         logits, state = model(ids[:, None], state)
         for _ in range(length):
