@@ -54,13 +54,15 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: "Tensor", **options) -> "Tensor":
-        if len(inputs) > 1:
-            kind = type(inputs[0].data)
-            if any(type(t.data) is not kind for t in inputs):
+        kind, datas, needs_grad = type(inputs[0].data), [], False
+        for t in inputs:  # one pass: the arrays, whether any input needs a gradient, one device for all
+            if type(t.data) is not kind:
                 _check_same_device(cls.__name__, inputs)
+            datas.append(t.data)
+            needs_grad = needs_grad or t.requires_grad
         ctx = cls()
-        out = ctx.forward(*[t.data for t in inputs], **options)
-        if _grad_enabled and any(t.requires_grad for t in inputs):
+        out = ctx.forward(*datas, **options)
+        if needs_grad and _grad_enabled:
             ctx.parents, ctx.released = inputs, False
             return Tensor._make(out, True, ctx)
         ctx.release()
@@ -225,22 +227,31 @@ def _accumulate(t: Tensor, g) -> None:
 
 
 def _reverse_topological(root: Tensor) -> list[Tensor]:
-    """Nodes that need a gradient, each after every node that uses it (iterative DFS post-order)."""
-    order, visited, stack = [], set(), [(root, False)]
+    """Nodes that need a gradient, each after every node that uses it.
+
+    An iterative depth-first post-order over the nodes made by ops, reversed;
+    leaves (no op made them, so they use nothing) simply go last.
+    """
+    order, leaves, visited, stack = [], [], set(), [(root, False)]
     push, pop = stack.append, stack.pop
     while stack:
         node, finished = pop()
         if finished:
             order.append(node)
             continue
-        key = id(node)
-        if key in visited:
+        if id(node) in visited:
             continue
-        visited.add(key)
+        visited.add(id(node))
+        if node._ctx is None:
+            leaves.append(node)
+            continue
         push((node, True))
-        if node._ctx is not None:
-            for p in node._ctx.parents:
-                if p.requires_grad and id(p) not in visited:
+        for p in node._ctx.parents:
+            if p.requires_grad and id(p) not in visited:
+                if p._ctx is None:
+                    visited.add(id(p))
+                    leaves.append(p)
+                else:
                     push((p, False))
     order.reverse()
-    return order
+    return order + leaves
