@@ -71,26 +71,34 @@ def all_states(h0, hs):
     return out
 
 
-def weight_grads(dp, dq, x, h0, out, w_ih):
+def weight_grads(dq, x, h0, out, w_ih, dp_tail=None):
     """dL/dx, dL/dW_ih, dL/dW_hh (all fresh arrays), one matmul each over all steps.
 
-    dp: dL/d(W_ih x_tᵀ) (T, G, B);  dq: dL/d(W_hh h_{t-1}ᵀ) (T, G, B), the same array for RNN and LSTM;
+    dq: dL/d(W_hh h_{t-1}ᵀ) (T, G, B); the input side's gradient dp = dL/d(W_ih x_tᵀ) is the same array
+    (RNN, LSTM) or, for the GRU, the same but for its last rows, given as ``dp_tail`` (T, G', B).
     h0 (B, H) and the output states out (T, B, H) give the h_{t-1}.
         dL/dx_t  = dp_tᵀ W_ih          (T, B, I)
         dL/dW_ih = Σ_t dp_t x_t         (G, I)   = dp as (G, T·B) @ x as (T·B, I)
         dL/dW_hh = Σ_t dq_t h_{t-1}ᵀ    (G, H)   = dq as (G, T·B) @ h_prev as (T·B, H)
     """
-    xp = array_module(dp)
-    T, G, B = dp.shape
-    dp2 = gate_major(dp)
-    dq2 = dp2 if dq is dp else gate_major(dq)
+    xp = array_module(dq)
+    T, G, B = dq.shape
+    x2 = x.reshape(T * B, -1)
+    dq2 = gate_major(dq)
     h_prev = empty(xp, out.shape, out.dtype)
     h_prev[0], h_prev[1:] = h0, out[:-1]
-    dx = (dp2.T @ w_ih).reshape(T, B, -1)
-    dw_ih = dp2 @ x.reshape(T * B, -1)
     dw_hh = dq2 @ h_prev.reshape(T * B, -1)
-    WORKSPACE.give(*{id(a): a for a in (dp2, dq2, h_prev)}.values())
-    return dx, dw_ih, dw_hh
+    if dp_tail is None:
+        dx, dw_ih = dq2.T @ w_ih, dq2 @ x2
+        scratch = (dq2, h_prev)
+    else:
+        k = G - dp_tail.shape[1]
+        tail2 = gate_major(dp_tail)
+        dx = dq2[:k].T @ w_ih[:k] + tail2.T @ w_ih[k:]
+        dw_ih = xp.concatenate([dq2[:k] @ x2, tail2 @ x2])
+        scratch = (dq2, h_prev, tail2)
+    WORKSPACE.give(*scratch)
+    return dx.reshape(T, B, -1), dw_ih, dw_hh
 
 
 def gate_major(d):

@@ -68,12 +68,12 @@ class FusedGRU(FusedFunction):
         T, H = len(x), w_hh.shape[1]
         g, states = hidden_major(g), all_states(h0, out)
         h_prev = states[:-1]
-        dp, dq = empty(xp, gates.shape, gates.dtype), empty(xp, gates.shape, gates.dtype)
+        dq, dp_n = empty(xp, gates.shape, gates.dtype), empty(xp, h_prev.shape, gates.dtype)  # δp = [δq_r, δq_z, δp_n]
         dh, tmp, back = xp.zeros_like(h_prev[0]), xp.empty_like(h_prev[0]), xp.empty_like(h_prev[0])
         for t in range(T - 1, -1, -1):
             a, d = gates[t], dq[t]
             r, z, n = a[:H], a[H: 2 * H], a[2 * H:]
-            dr, dz, dn = d[:H], d[H: 2 * H], dp[t, 2 * H:]
+            dr, dz, dn = d[:H], d[H: 2 * H], dp_n[t]
             dh += g[t]
             xp.multiply(n, n, out=tmp)                       # δn = δh (1 - z)(1 - n²)
             xp.subtract(1, tmp, out=tmp)
@@ -93,10 +93,10 @@ class FusedGRU(FusedFunction):
             xp.matmul(w_hh.T, d, out=back)                   # δh_{t-1} = δh z + W_hhᵀ δq
             dh *= z
             dh += back
-        dp[:, : 2 * H] = dq[:, : 2 * H]
-        dx, dw_ih, dw_hh = weight_grads(dp, dq, x, h0, out, w_ih)
+        dx, dw_ih, dw_hh = weight_grads(dq, x, h0, out, w_ih, dp_tail=dp_n)
         grads = (dx, dh.T.copy(), dw_ih, dw_hh)
         if has_bias:
-            grads += (dp.sum(axis=(0, 2)), dq.sum(axis=(0, 2)))
-        WORKSPACE.give(g, states, dp, dq)
+            db_hh = dq.sum(axis=(0, 2))
+            grads += (xp.concatenate([db_hh[: 2 * H], dp_n.sum(axis=(0, 2))]), db_hh)
+        WORKSPACE.give(g, states, dp_n, dq)
         return grads
