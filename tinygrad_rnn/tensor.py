@@ -219,7 +219,7 @@ class Tensor:
 def _accumulate(t: Tensor, g) -> None:
     """t.grad += g, into a fresh array: a gradient never aliases data or another gradient."""
     if t.grad is None:
-        fresh = np.array(g, dtype=t.dtype) if type(g) is np.ndarray else \
+        fresh = g.copy() if type(g) is np.ndarray and g.dtype == t.dtype else \
             backend.array_module(g).array(g, dtype=t.dtype, copy=True)
         t.grad = Tensor._make(fresh)
     else:
