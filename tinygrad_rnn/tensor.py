@@ -39,14 +39,11 @@ class Function:
 
     Subclasses write ``forward(self, *arrays, **options) -> array`` and
     ``backward(self, grad) -> tuple`` (one gradient, or None, per input);
-    whatever backward needs, forward keeps with ``self.save(...)``.
+    whatever backward needs, forward keeps in ``self.saved``.
     ``apply`` runs forward and records the node when a gradient is needed.
     """
 
     __slots__ = ("parents", "saved", "released")
-
-    def save(self, *arrays) -> None:
-        self.saved = arrays
 
     def release(self) -> None:
         """Free what forward saved (after backward, or at once when no graph is recorded)."""
