@@ -134,7 +134,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
 
     def loss_fn(logits, targets):
-        trace["accuracy"].append(copy_accuracy(logits.data if args.device == "cpu" else logits.numpy(), targets))
+        trace["accuracy"].append(copy_accuracy(logits.numpy(), targets))
         return F.cross_entropy(logits, tr.Tensor(targets, device=args.device))
 
     def on_step(record):

@@ -25,11 +25,10 @@ class GradcheckError(AssertionError):
 
 
 def _outputs(out) -> list[Tensor]:
-    outs = list(out) if isinstance(out, (tuple, list)) else [out]
-    for o in outs:
-        if isinstance(o, (tuple, list)):
-            return [t for group in outs for t in _outputs(group)]
-    return [o for o in outs if isinstance(o, Tensor)]
+    """The Tensors of a Tensor or a nested tuple/list of them, flattened in order."""
+    if isinstance(out, (tuple, list)):
+        return [t for item in out for t in _outputs(item)]
+    return [out] if isinstance(out, Tensor) else []
 
 
 def gradcheck(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6, atol: float = 1e-5,
@@ -47,8 +46,7 @@ def gradcheck(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6, atol: f
     for i in checked:
         if inputs[i].dtype != np.float64:
             raise TypeError(f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64")
-    for i in checked:  # perturbing goes through a flat view, which needs contiguous data
-        if not inputs[i].data.flags.c_contiguous:
+        if not inputs[i].data.flags.c_contiguous:  # perturbing goes through a flat view
             inputs[i].data = inputs[i].data.copy()
     rng = np.random.default_rng(seed)
     saved_grads = [inputs[i].grad for i in checked]
