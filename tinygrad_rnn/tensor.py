@@ -61,9 +61,9 @@ class Function:
         out = ctx.forward(*datas, **options)
         if needs_grad and _grad_enabled:
             ctx.parents, ctx.released = inputs, False
-            return Tensor._make(out, True, ctx)
+            return _make(out, True, ctx)
         ctx.release()
-        return Tensor._make(out)
+        return _make(out)
 
     def forward(self, *arrays, **options):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -78,6 +78,9 @@ def _check_same_device(name: str, inputs) -> None:
         raise backend.DeviceError(
             f"{name}: expected all tensors on one device, got {', '.join(devices)}; "
             "move them with .to(device)")
+
+
+_new = object.__new__
 
 
 def _float_dtype(dtype) -> bool:
@@ -122,7 +125,7 @@ class Tensor:
     @staticmethod
     def _make(data, requires_grad: bool = False, ctx: Function | None = None) -> "Tensor":
         """Wrap an op's output array without the checks of ``__init__`` (the hot path)."""
-        t = Tensor.__new__(Tensor)
+        t = _new(Tensor)
         t.data, t.grad, t.requires_grad, t._ctx, t._retains_grad = data, None, requires_grad, ctx, False
         return t
 
@@ -188,24 +191,28 @@ class Tensor:
             seed = backend.array_module(self.data).ones_like(self.data)
         else:
             seed = grad.data if isinstance(grad, Tensor) else grad
-            if tuple(seed.shape) != self.shape:
+            if seed.shape != self.data.shape:
                 raise ValueError(f"backward(): gradient of shape {tuple(seed.shape)} "
                                  f"for a tensor of shape {self.shape}")
+        if self._ctx is None:  # backward of a leaf itself
+            return _accumulate(self, seed)
         grads = {id(self): seed}
-        for node in _reverse_topological(self):
+        for node in _ops_in_reverse_order(self):
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            ctx = node._ctx
-            if ctx is None or node._retains_grad:
+            if node._retains_grad:
                 _accumulate(node, g)
-                if ctx is None:
-                    continue
+            ctx = node._ctx
             if ctx.released:
                 raise RuntimeError("backward through the graph a second time: its saved arrays were freed; "
                                    "call backward(retain_graph=True) the first time")
             for parent, pg in zip(ctx.parents, ctx.backward(g)):
-                if pg is not None and parent.requires_grad:
+                if pg is None or not parent.requires_grad:
+                    continue
+                if parent._ctx is None:  # a leaf: nothing further up, so it takes its share at once
+                    _accumulate(parent, pg)
+                else:
                     key = id(parent)
                     prev = grads.get(key)
                     grads[key] = pg if prev is None else prev + pg
@@ -214,41 +221,29 @@ class Tensor:
 
 
 def _accumulate(t: Tensor, g) -> None:
-    """t.grad += g, into a fresh array: a gradient never aliases data or another gradient."""
-    if t.grad is None:
-        fresh = g.copy() if type(g) is np.ndarray and g.dtype == t.dtype else \
-            backend.array_module(g).array(g, dtype=t.dtype, copy=True)
-        t.grad = Tensor._make(fresh)
-    else:
-        t.grad = Tensor._make(t.grad.data + g)
+    """t.grad += g, into a fresh array (astype copies): a gradient never aliases data or another gradient."""
+    t.grad = _make(g.astype(t.data.dtype) if t.grad is None else t.grad.data + g)
 
 
-def _reverse_topological(root: Tensor) -> list[Tensor]:
-    """Nodes that need a gradient, each after every node that uses it.
+_make = Tensor._make
 
-    An iterative depth-first post-order over the nodes made by ops, reversed;
-    leaves (no op made them, so they use nothing) simply go last.
+
+def _ops_in_reverse_order(root: Tensor) -> list[Tensor]:
+    """The op-made nodes that need a gradient, each after every node that uses it.
+
+    An iterative depth-first post-order, reversed.  Leaves are left out: they
+    use nothing, so backward hands them their gradient the moment it arrives.
     """
-    order, leaves, visited, stack = [], [], set(), [(root, False)]
-    push, pop = stack.append, stack.pop
+    order, visited, stack = [], set(), [(root, iter(root._ctx.parents))]
     while stack:
-        node, finished = pop()
-        if finished:
+        node, inputs = stack[-1]
+        for p in inputs:  # resumes where it left off when node is back on top
+            if p._ctx is not None and p.requires_grad and id(p) not in visited:
+                visited.add(id(p))
+                stack.append((p, iter(p._ctx.parents)))
+                break
+        else:  # every input of node is ordered: node goes after them
             order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        if node._ctx is None:
-            leaves.append(node)
-            continue
-        push((node, True))
-        for p in node._ctx.parents:
-            if p.requires_grad and id(p) not in visited:
-                if p._ctx is None:
-                    visited.add(id(p))
-                    leaves.append(p)
-                else:
-                    push((p, False))
+            stack.pop()
     order.reverse()
-    return order + leaves
+    return order

@@ -32,7 +32,7 @@ def lift(value, like: Tensor) -> Tensor:
 
 def _binary(fn):
     def op(a, b):
-        return fn.apply(a, lift(b, a))
+        return fn.apply(a, b if type(b) is Tensor else lift(b, a))
 
     def rop(a, b):
         return fn.apply(lift(b, a), a)
