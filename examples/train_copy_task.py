@@ -8,6 +8,10 @@ must then write the 10 symbols back.  A memoryless guess costs
     python examples/train_copy_task.py                     # GRU, lag 20, stops when solved
     python examples/train_copy_task.py --model lstm --lag 10 --steps 3000 --metrics out.json --plot out.png
 
+The learning rate drops once (x0.3) when the batch accuracy, smoothed over ~10
+batches, reaches 97 %: Adam at a constant rate gets there quickly and then
+jitters for hundreds of steps before it is right on 99 % of fresh sequences.
+
 Exit status is 0 whether or not it solved the task; non-zero only on error.
 """
 from __future__ import annotations
@@ -38,6 +42,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--embedding", type=int, default=16, help="embedding size of the 10 tokens")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=0.015, help="Adam learning rate")
+    p.add_argument("--lr-drop", type=float, default=0.3,
+                   help="multiply the learning rate by this, once, when the smoothed batch accuracy reaches "
+                        "--lr-drop-at (1: never)")
+    p.add_argument("--lr-drop-at", type=float, default=0.97, help="smoothed batch accuracy that triggers --lr-drop")
     p.add_argument("--clip", type=float, default=1.0, help="gradient norm clip (0: none)")
     p.add_argument("--memory-bias", type=float, default=1.0,
                    help="added to the GRU update-gate / LSTM forget-gate bias at init: start out remembering")
@@ -56,6 +64,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     for name in ("lag", "hidden", "layers", "batch", "steps", "check_every", "embedding"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
+    if not 0 < args.lr_drop <= 1:
+        p.error(f"--lr-drop must be in (0, 1], got {args.lr_drop}")
     return args
 
 
@@ -118,13 +128,18 @@ def main(argv=None) -> int:
     task = CopyTask(args.lag, args.batch, seed=args.seed)
     model = CopyModel(args).to(args.device)
     opt = optim.Adam(model.parameters(), lr=args.lr)
+    # Adam at a constant rate gets to ~97 % of the copied symbols quickly, then jitters around 98-99 % for hundreds
+    # of steps; a smaller step then settles it.  Smoothed accuracy: an exponential average over ~10 batches.
+    schedule = {"accuracy": 0.0, "dropped": False}
     start = 0
     if args.resume:
-        extra = tr.load_checkpoint(args.resume, model, opt)
+        extra = tr.load_checkpoint(args.resume, model, opt)  # the optimizer state holds the (dropped) rate
         task.load_state_dict(extra["task"])
+        schedule.update(extra.get("schedule", {}))
         start = extra["step"]
+    drop = f" (x{args.lr_drop} at {args.lr_drop_at:.0%} accuracy)" if args.lr_drop < 1 else ""
     print(f"copy task: lag {args.lag}, sequences of {args.lag + 20} steps, {args.model.upper()} hidden {args.hidden}"
-          f" x{args.layers} ({args.impl}), batch {args.batch}, Adam lr {args.lr}, clip {args.clip or 'none'}, "
+          f" x{args.layers} ({args.impl}), batch {args.batch}, Adam lr {args.lr}{drop}, clip {args.clip or 'none'}, "
           f"seed {args.seed}, device {args.device}")
     print(f"memoryless baseline loss: {task.baseline:.4f} nats/step; solved = {SOLVED:.0%} of copied symbols right "
           f"on 1,000 fresh sequences")
@@ -133,13 +148,18 @@ def main(argv=None) -> int:
     result = {"solved": False}
     t0 = time.perf_counter()
 
-    def loss_fn(logits, targets):
+    def loss_fn(logits, targets):  # runs inside the step, before its update and its checkpoint
         trace["accuracy"].append(copy_accuracy(logits.numpy(), targets))
+        schedule["accuracy"] = 0.9 * schedule["accuracy"] + 0.1 * trace["accuracy"][-1]
+        if not schedule["dropped"] and schedule["accuracy"] >= args.lr_drop_at:
+            opt.hyper["lr"] *= args.lr_drop
+            schedule["dropped"] = True
         return F.cross_entropy(logits, tr.Tensor(targets, device=args.device))
 
     def on_step(record):
         trace["step"].append(record["step"])
         trace["loss"].append(record["loss"])
+        record["lr"] = opt.hyper["lr"]  # shown in the progress line
         if record["step"] % args.check_every == 0 and trace["accuracy"][-1] >= SOLVED:
             acc, loss = evaluate(model, args.lag, 1000, seed=10_000 + record["step"], device=args.device)
             if acc >= SOLVED:
@@ -148,7 +168,7 @@ def main(argv=None) -> int:
         return None
 
     def checkpoint(step, state):
-        tr.save_checkpoint(args.checkpoint, model, opt, step, task=task.state_dict())
+        tr.save_checkpoint(args.checkpoint, model, opt, step, task=task.state_dict(), schedule=dict(schedule))
 
     tr.fit(model, opt, task, loss_fn, args.steps, clip=args.clip or None, start_step=start, on_step=on_step,
            checkpoint=checkpoint if args.checkpoint else None, checkpoint_every=args.checkpoint_every,
@@ -162,7 +182,8 @@ def main(argv=None) -> int:
     solved = accuracy >= SOLVED
     metrics = {"solved": solved, "accuracy": accuracy, "loss": loss, "baseline": task.baseline, "steps": steps,
                "seconds": round(seconds, 2), "lag": args.lag, "model": args.model, "hidden": args.hidden,
-               "layers": args.layers, "batch": args.batch, "lr": args.lr, "seed": args.seed, "impl": args.impl}
+               "layers": args.layers, "batch": args.batch, "lr": args.lr, "final_lr": opt.hyper["lr"],
+               "seed": args.seed, "impl": args.impl}
     if args.metrics:
         args.metrics.parent.mkdir(parents=True, exist_ok=True)
         args.metrics.write_text(json.dumps(metrics, indent=2) + "\n")

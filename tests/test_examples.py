@@ -39,10 +39,27 @@ def test_copy_task_example_writes_metrics_plot_and_a_summary(tmp_path, capsys):
     assert resumed == 0 and json.loads(metrics.read_text())["steps"] == 25
 
 
+def test_copy_task_example_drops_the_learning_rate_once_at_the_accuracy_threshold(tmp_path):
+    metrics = tmp_path / "m.json"
+    base = ["--lag", "3", "--steps", "5", "--hidden", "8", "--batch", "8", "--quiet", "--metrics", str(metrics),
+            "--lr", "0.01"]
+    train_copy_task.main(base + ["--lr-drop-at", "0", "--lr-drop", "0.5"])  # reached at once: dropped, once
+    assert json.loads(metrics.read_text())["final_lr"] == pytest.approx(0.005)
+    train_copy_task.main(base + ["--lr-drop-at", "1.01"])  # never reached
+    assert json.loads(metrics.read_text())["final_lr"] == pytest.approx(0.01)
+    ckpt, dropping = tmp_path / "c.ckpt", ["--lr-drop-at", "0", "--lr-drop", "0.5"]
+    train_copy_task.main(base + dropping + ["--checkpoint", str(ckpt), "--checkpoint-every", "5"])
+    resumed = [a if a != "5" else "8" for a in base] + dropping + ["--resume", str(ckpt)]
+    train_copy_task.main(resumed)  # the checkpoint remembers the drop: not dropped a second time
+    assert json.loads(metrics.read_text())["final_lr"] == pytest.approx(0.005)
+
+
 def test_copy_task_example_rejects_bad_arguments():
     with pytest.raises(SystemExit) as e:
         train_copy_task.parse_args(["--lag", "0"])
     assert e.value.code == 2
+    with pytest.raises(SystemExit):
+        train_copy_task.parse_args(["--lr-drop", "0"])
 
 
 def recurrent_weights_scaled(rnn, gain, identity=False):
