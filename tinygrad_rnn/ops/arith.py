@@ -23,10 +23,12 @@ class Add(Function):
     """add: y = a + b;   dL/da = dL/dy,   dL/db = dL/dy   (each unbroadcast to its input's shape)"""
 
     def forward(self, a, b):
-        self.saved = (a.shape, b.shape)
+        self.saved = None if a.shape == b.shape else (a.shape, b.shape)  # None: nothing was broadcast
         return a + b
 
     def backward(self, g):
+        if self.saved is None:
+            return g, g
         sa, sb = self.saved
         return unbroadcast(g, sa), unbroadcast(g, sb)
 
@@ -35,10 +37,12 @@ class Sub(Function):
     """sub: y = a - b;   dL/da = dL/dy,   dL/db = -dL/dy"""
 
     def forward(self, a, b):
-        self.saved = (a.shape, b.shape)
+        self.saved = None if a.shape == b.shape else (a.shape, b.shape)  # None: nothing was broadcast
         return a - b
 
     def backward(self, g):
+        if self.saved is None:
+            return g, -g
         sa, sb = self.saved
         return unbroadcast(g, sa), unbroadcast(-g, sb)
 
