@@ -93,10 +93,7 @@ class FusedGRU(FusedFunction):
             xp.matmul(w_hh.T, d, out=back)                   # δh_{t-1} = δh z + W_hhᵀ δq
             dh *= z
             dh += back
-        dx, dw_ih, dw_hh = weight_grads(dq, x, h0, out, w_ih, dp_tail=dp_n)
-        grads = (dx, dh.T.copy(), dw_ih, dw_hh)
-        if has_bias:
-            db_hh = dq.sum(axis=(0, 2))
-            grads += (xp.concatenate([db_hh[: 2 * H], dp_n.sum(axis=(0, 2))]), db_hh)
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dq, x, h0, out, w_ih, dp_tail=dp_n)
+        grads = (dx, dh.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())
         WORKSPACE.give(g, states, dp_n, dq)
         return grads

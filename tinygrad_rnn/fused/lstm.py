@@ -91,10 +91,7 @@ class FusedLSTM(FusedFunction):
             dg *= dc
             dc *= f
             xp.matmul(w_hh.T, d, out=dh)
-        dx, dw_ih, dw_hh = weight_grads(da, x, h0, out[:T], w_ih)
-        grads = (dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh)
-        if has_bias:
-            db = da.sum(axis=(0, 2))
-            grads += (db, db)
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da, x, h0, out[:T], w_ih)
+        grads = (dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())
         WORKSPACE.give(g, states, da)
         return grads

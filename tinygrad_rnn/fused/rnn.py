@@ -52,10 +52,7 @@ class FusedRNN(FusedFunction):
                 xp.greater(hs[t], 0, out=slope)
             xp.multiply(dh, slope, out=da[t])
             xp.matmul(w_hh.T, da[t], out=dh)
-        dx, dw_ih, dw_hh = weight_grads(da, x, h0, out, w_ih)
-        grads = (dx, dh.T.copy(), dw_ih, dw_hh)
-        if has_bias:
-            db = da.sum(axis=(0, 2))
-            grads += (db, db)
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da, x, h0, out, w_ih)
+        grads = (dx, dh.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())
         WORKSPACE.give(g, states, da)
         return grads
