@@ -7,7 +7,7 @@ recurrent part q = W_hh h_{t-1} + b_hh, each split in thirds [r, z, n]:
     h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}  =  n + z ⊙ (h_{t-1} - n)
 Backward, with δh_t = g_t + (what h_t gave to step t+1):
     δn = δh_t ⊙ (1 - z) ⊙ (1 - n²)
-    δz = δh_t ⊙ (h_{t-1} - n) ⊙ z(1 - z)
+    δz = δh_t ⊙ (h_{t-1} - n) ⊙ z(1 - z)  =  δh_t ⊙ (1 - z) ⊙ (h_t - n)   (as z (h_{t-1} - n) = h_t - n)
     δr = δn ⊙ q_n ⊙ r(1 - r)
     δp = [δr, δz, δn],   δq = [δr, δz, δn ⊙ r]
     δh_{t-1} = δh_t ⊙ z + W_hhᵀ δq
@@ -69,22 +69,20 @@ class FusedGRU(FusedFunction):
         g, states = hidden_major(g), all_states(h0, out)
         h_prev = states[:-1]
         dq, dp_n = empty(xp, gates.shape, gates.dtype), empty(xp, h_prev.shape, gates.dtype)  # δp = [δq_r, δq_z, δp_n]
-        dh, tmp, back = xp.zeros_like(h_prev[0]), xp.empty_like(h_prev[0]), xp.empty_like(h_prev[0])
+        dh = xp.zeros_like(h_prev[0])
+        tmp, u, back = (xp.empty_like(dh) for _ in range(3))
         for t in range(T - 1, -1, -1):
             a, d = gates[t], dq[t]
             r, z, n = a[:H], a[H: 2 * H], a[2 * H:]
             dr, dz, dn = d[:H], d[H: 2 * H], dp_n[t]
             dh += g[t]
-            xp.multiply(n, n, out=tmp)                       # δn = δh (1 - z)(1 - n²)
+            xp.subtract(1, z, out=u)                         # u = δh (1 - z)
+            u *= dh
+            xp.multiply(n, n, out=tmp)                       # δn = u (1 - n²)
             xp.subtract(1, tmp, out=tmp)
-            xp.subtract(1, z, out=dn)
-            dn *= tmp
-            dn *= dh
-            xp.subtract(1, z, out=tmp)                       # δa_z = δh (h_{t-1} - n) z (1 - z)
-            tmp *= z
-            xp.subtract(h_prev[t], n, out=dz)
-            dz *= tmp
-            dz *= dh
+            xp.multiply(u, tmp, out=dn)
+            xp.subtract(states[t + 1], n, out=dz)            # δa_z = δh (h_{t-1} - n) z (1 - z) = u (h_t - n)
+            dz *= u
             xp.subtract(1, r, out=tmp)                       # δa_r = δn q_n r (1 - r)
             tmp *= r
             xp.multiply(dn, q_ns[t], out=dr)
