@@ -35,12 +35,12 @@ SOLVED = 0.99
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", choices=["rnn", "lstm", "gru"], default="gru")
+    p.add_argument("--model", choices=["rnn", "lstm", "gru"], default="gru", help="recurrent layer")
     p.add_argument("--lag", type=int, default=20, help="blank steps between the symbols and the delimiter (T)")
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--layers", type=int, default=1)
+    p.add_argument("--hidden", type=int, default=128, help="hidden units per layer")
+    p.add_argument("--layers", type=int, default=1, help="stacked recurrent layers")
     p.add_argument("--embedding", type=int, default=16, help="embedding size of the 10 tokens")
-    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--batch", type=int, default=128, help="sequences per training step")
     p.add_argument("--lr", type=float, default=0.015, help="Adam learning rate")
     p.add_argument("--lr-drop", type=float, default=0.3,
                    help="multiply the learning rate by this, once, when the smoothed batch accuracy reaches "
@@ -51,9 +51,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="added to the GRU update-gate / LSTM forget-gate bias at init: start out remembering")
     p.add_argument("--steps", type=int, default=4000, help="most training steps; stops early once solved")
     p.add_argument("--check-every", type=int, default=50, help="steps between solved-checks on fresh data")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    p.add_argument("--impl", choices=["fused", "unrolled"], default="fused")
+    p.add_argument("--seed", type=int, default=0, help="seeds the weights and the data stream")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda needs CuPy and a GPU")
+    p.add_argument("--impl", choices=["fused", "unrolled"], default="fused",
+                   help="fused: hand-derived BPTT over the whole sequence; unrolled: one graph node per op per step")
     p.add_argument("--checkpoint", type=Path, help="save a checkpoint here every --checkpoint-every steps")
     p.add_argument("--checkpoint-every", type=int, default=500)
     p.add_argument("--resume", type=Path, help="continue from this checkpoint")
