@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from ..backend import array_module
 from ..ops.unary import sigmoid_
-from .common import FusedFunction, all_states, batch_major, empty, hidden_major, project_inputs, weight_grads
+from .common import FusedFunction, empty, gate_major, project_inputs, swap_layout, weight_grads
 from .workspace import WORKSPACE
 
 
@@ -57,7 +57,7 @@ class FusedGRU(FusedFunction):
             tmp *= z
             h = xp.add(n, tmp, out=hs[t])
         WORKSPACE.give(q)
-        out = batch_major(hs)  # the states are kept once, in the output; hs is dropped
+        out = swap_layout(hs, pooled=False)  # the states are kept once, in the output; hs is dropped
         self.saved = (x, h0, w_ih, w_hh, gates, q_ns, out, bool(biases))
         self.scratch = (gates, q_ns)
         return out
@@ -66,10 +66,9 @@ class FusedGRU(FusedFunction):
         x, h0, w_ih, w_hh, gates, q_ns, out, has_bias = self.saved
         xp = array_module(g)
         T, H = len(x), w_hh.shape[1]
-        g, states = hidden_major(g), all_states(h0, out)
-        h_prev = states[:-1]
-        dq, dp_n = empty(xp, gates.shape, gates.dtype), empty(xp, h_prev.shape, gates.dtype)  # δp = [δq_r, δq_z, δp_n]
-        dh = xp.zeros_like(h_prev[0])
+        g, hs = swap_layout(g), swap_layout(out)  # hidden-major: the upstream gradient and the states h_t
+        dq, dp_n = empty(xp, gates.shape, gates.dtype), empty(xp, hs.shape, gates.dtype)  # δp = [δq_r, δq_z, δp_n]
+        dh = xp.zeros_like(hs[0])
         tmp, u, back = (xp.empty_like(dh) for _ in range(3))
         for t in range(T - 1, -1, -1):
             a, d = gates[t], dq[t]
@@ -81,7 +80,7 @@ class FusedGRU(FusedFunction):
             xp.multiply(n, n, out=tmp)                       # δn = u (1 - n²)
             xp.subtract(1, tmp, out=tmp)
             xp.multiply(u, tmp, out=dn)
-            xp.subtract(states[t + 1], n, out=dz)            # δa_z = δh (h_{t-1} - n) z (1 - z) = u (h_t - n)
+            xp.subtract(hs[t], n, out=dz)                    # δa_z = δh (h_{t-1} - n) z (1 - z) = u (h_t - n)
             dz *= u
             xp.subtract(1, r, out=tmp)                       # δa_r = δn q_n r (1 - r)
             tmp *= r
@@ -91,7 +90,7 @@ class FusedGRU(FusedFunction):
             xp.matmul(w_hh.T, d, out=back)                   # δh_{t-1} = δh z + W_hhᵀ δq
             dh *= z
             dh += back
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dq, x, h0, out, w_ih, dp_tail=dp_n)
-        grads = (dx, dh.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())
-        WORKSPACE.give(g, states, dp_n, dq)
-        return grads
+        dq2, dp_n2 = gate_major(dq), gate_major(dp_n)
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dq2, x, h0, out, w_ih, dp_tail=dp_n2)
+        WORKSPACE.give(g, hs, dq, dp_n, dq2, dp_n2)
+        return (dx, dh.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())

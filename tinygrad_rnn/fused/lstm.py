@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ..backend import array_module
 from ..ops.unary import sigmoid_
-from .common import FusedFunction, all_states, empty, hidden_major, project_inputs, weight_grads
+from .common import FusedFunction, empty, gate_major, project_inputs, swap_layout, weight_grads
 from .workspace import WORKSPACE
 
 
@@ -59,7 +59,7 @@ class FusedLSTM(FusedFunction):
         x, h0, c0, w_ih, w_hh, gates, cs, tanh_cs, out, has_bias = self.saved
         xp = array_module(g)
         T, H = len(x), w_hh.shape[1]
-        dc, g, states = g[T].T.copy(), hidden_major(g[:T]), all_states(h0, out[:T])
+        dc, g = g[T].T.copy(), swap_layout(g[:T])
         da = empty(xp, gates.shape, gates.dtype)
         dh, tmp = xp.zeros_like(dc), xp.empty_like(dc)
         for t in range(T - 1, -1, -1):
@@ -91,7 +91,7 @@ class FusedLSTM(FusedFunction):
             dg *= dc
             dc *= f
             xp.matmul(w_hh.T, d, out=dh)
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da, x, h0, out[:T], w_ih)
-        grads = (dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())
-        WORKSPACE.give(g, states, da)
-        return grads
+        da2 = gate_major(da)
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da2, x, h0, out[:T], w_ih)
+        WORKSPACE.give(g, da, da2)
+        return (dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())

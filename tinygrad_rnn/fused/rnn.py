@@ -9,13 +9,15 @@ Backward, given dL/dh_t from above (the output's gradient g_t):
     dL/dh_0 = W_hhᵀ δa_1
     dL/dW_ih = Σ_t δa_t x_tᵀ,   dL/dW_hh = Σ_t δa_t h_{t-1}ᵀ,   dL/db_ih = dL/db_hh = Σ_t δa_t
     dL/dx_t = W_ihᵀ δa_t
-Arrays inside are hidden-major (see common.py); loops write into preallocated
-arrays (``out=``), since at these sizes allocating costs as much as computing.
+With a single gate the RNN computes batch-major, (T, B, H), like its input and
+output: a_t = x_t W_ihᵀ + h_{t-1} W_hhᵀ, and the output is the array of states
+itself.  Loops write into preallocated arrays (``out=``), since at these sizes
+allocating costs as much as computing.
 """
 from __future__ import annotations
 
 from ..backend import array_module
-from .common import FusedFunction, all_states, batch_major, empty, hidden_major, project_inputs, weight_grads
+from .common import FusedFunction, empty, weight_grads
 from .workspace import WORKSPACE
 
 
@@ -24,25 +26,25 @@ class FusedRNN(FusedFunction):
 
     def forward(self, x, h0, w_ih, w_hh, *biases, nonlinearity: str = "tanh"):
         xp = array_module(x)
-        hs = project_inputs(x, w_ih, biases[0] + biases[1] if biases else None, pooled=False)  # a_t, then h_t
+        T, B, _ = x.shape
+        hs = (x.reshape(T * B, -1) @ w_ih.T).reshape(T, B, -1)  # x_t W_ihᵀ for all steps; then h_t, in place
+        if biases:
+            hs += biases[0] + biases[1]
         q = empty(xp, hs[0].shape, hs.dtype)
-        h = h0.T
-        for t in range(len(x)):
-            xp.matmul(w_hh, h, out=q)
+        h = h0
+        for t in range(T):
+            xp.matmul(h, w_hh.T, out=q)
             hs[t] += q
             h = xp.tanh(hs[t], out=hs[t]) if nonlinearity == "tanh" else xp.maximum(hs[t], 0, out=hs[t])
         WORKSPACE.give(q)
-        out = batch_major(hs)  # the states are kept once, in the output; hs is dropped
-        self.saved = (x, h0, w_ih, w_hh, out, nonlinearity, bool(biases))
-        return out
+        self.saved = (x, h0, w_ih, w_hh, hs, nonlinearity, bool(biases))  # the output, kept as the states
+        return hs
 
     def backward(self, g):
-        x, h0, w_ih, w_hh, out, nonlinearity, has_bias = self.saved
+        x, h0, w_ih, w_hh, hs, nonlinearity, has_bias = self.saved
         xp = array_module(g)
-        g, states = hidden_major(g), all_states(h0, out)
-        hs = states[1:]
         da = empty(xp, hs.shape, hs.dtype)
-        dh, slope = xp.zeros_like(hs[0]), xp.empty_like(hs[0])
+        dh, slope = xp.zeros(hs.shape[1:], hs.dtype), xp.empty(hs.shape[1:], hs.dtype)
         for t in range(len(hs) - 1, -1, -1):
             dh += g[t]
             if nonlinearity == "tanh":
@@ -51,8 +53,8 @@ class FusedRNN(FusedFunction):
             else:
                 xp.greater(hs[t], 0, out=slope)
             xp.multiply(dh, slope, out=da[t])
-            xp.matmul(w_hh.T, da[t], out=dh)
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da, x, h0, out, w_ih)
-        grads = (dx, dh.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())
-        WORKSPACE.give(g, states, da)
-        return grads
+            xp.matmul(da[t], w_hh, out=dh)
+        T, B, H = da.shape
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da.reshape(T * B, H).T, x, h0, hs, w_ih)
+        WORKSPACE.give(da)
+        return (dx, dh, dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())
