@@ -78,6 +78,17 @@ def test_second_backward_through_a_released_graph_raises():
         y.backward()
 
 
+def test_backward_into_a_freed_graph_fails_before_any_gradient_is_written():
+    x, c = tr.Tensor(np.ones(2), requires_grad=True), tr.Tensor(np.ones(2), requires_grad=True)
+    y = (x.tanh() * 2).sum()
+    y.backward()
+    before = x.grad.numpy().copy()
+    with pytest.raises(RuntimeError, match="second time"):
+        (y + (c * 3).sum()).backward()  # c's branch is fresh, y's was freed
+    assert c.grad is None
+    np.testing.assert_array_equal(x.grad.numpy(), before)
+
+
 def test_retain_graph_allows_a_second_backward():
     x = tr.Tensor(np.ones(2), requires_grad=True)
     y = (x.tanh() * 2).sum()

@@ -204,9 +204,6 @@ class Tensor:
             if node._retains_grad:
                 _accumulate(node, g)
             ctx = node._ctx
-            if ctx.released:
-                raise RuntimeError("backward through the graph a second time: its saved arrays were freed; "
-                                   "call backward(retain_graph=True) the first time")
             for parent, pg in zip(ctx.parents, ctx.backward(g)):
                 if pg is None or not parent.requires_grad:
                     continue
@@ -233,6 +230,7 @@ def _ops_in_reverse_order(root: Tensor) -> list[Tensor]:
 
     An iterative depth-first post-order, reversed.  Leaves are left out: they
     use nothing, so backward hands them their gradient the moment it arrives.
+    A node whose saved arrays were freed stops it here, before anything is written.
     """
     order, visited, stack = [], set(), [(root, iter(root._ctx.parents))]
     while stack:
@@ -243,6 +241,9 @@ def _ops_in_reverse_order(root: Tensor) -> list[Tensor]:
                 stack.append((p, iter(p._ctx.parents)))
                 break
         else:  # every input of node is ordered: node goes after them
+            if node._ctx.released:  # checked for all before any gradient is computed or written
+                raise RuntimeError("backward through the graph a second time: its saved arrays were freed; "
+                                   "call backward(retain_graph=True) the first time")
             order.append(node)
             stack.pop()
     order.reverse()
