@@ -80,9 +80,6 @@ def _check_same_device(name: str, inputs) -> None:
             "move them with .to(device)")
 
 
-_new = object.__new__
-
-
 def _float_dtype(dtype) -> bool:
     return np.dtype(dtype).kind == "f"
 
@@ -222,7 +219,7 @@ def _accumulate(t: Tensor, g) -> None:
     t.grad = _make(g.astype(t.data.dtype) if t.grad is None else t.grad.data + g)
 
 
-_make = Tensor._make
+_new, _make = object.__new__, Tensor._make  # hot-path shortcuts (no attribute lookup per op)
 
 
 def _ops_in_reverse_order(root: Tensor) -> list[Tensor]:
