@@ -81,7 +81,7 @@ class CopyModel(nn.Module):
         rnn, H = self.net.rnn, args.hidden
         if args.memory_bias and args.model in ("gru", "lstm"):
             for layer in range(args.layers):
-                getattr(rnn, f"bias_ih_l{layer}").data[H: 2 * H] += args.memory_bias
+                getattr(rnn, f"bias_ih_l{layer}").array[H: 2 * H] += args.memory_bias
 
     def forward(self, tokens, state=None):
         return self.net(tr.Tensor(tokens, device=self.net.head.weight.device), state)
@@ -153,14 +153,14 @@ def main(argv=None) -> int:
         trace["accuracy"].append(copy_accuracy(logits.numpy(), targets))
         schedule["accuracy"] = 0.9 * schedule["accuracy"] + 0.1 * trace["accuracy"][-1]
         if not schedule["dropped"] and schedule["accuracy"] >= args.lr_drop_at:
-            opt.hyper["lr"] *= args.lr_drop
+            opt.param_groups[0]["lr"] *= args.lr_drop
             schedule["dropped"] = True
         return F.cross_entropy(logits, tr.Tensor(targets, device=args.device))
 
     def on_step(record):
         trace["step"].append(record["step"])
         trace["loss"].append(record["loss"])
-        record["lr"] = opt.hyper["lr"]  # shown in the progress line
+        record["lr"] = opt.param_groups[0]["lr"]  # shown in the progress line
         if record["step"] % args.check_every == 0 and trace["accuracy"][-1] >= SOLVED:
             acc, loss = evaluate(model, args.lag, 1000, seed=10_000 + record["step"], device=args.device)
             if acc >= SOLVED:
@@ -183,7 +183,7 @@ def main(argv=None) -> int:
     solved = accuracy >= SOLVED
     metrics = {"solved": solved, "accuracy": accuracy, "loss": loss, "baseline": task.baseline, "steps": steps,
                "seconds": round(seconds, 2), "lag": args.lag, "model": args.model, "hidden": args.hidden,
-               "layers": args.layers, "batch": args.batch, "lr": args.lr, "final_lr": opt.hyper["lr"],
+               "layers": args.layers, "batch": args.batch, "lr": args.lr, "final_lr": opt.param_groups[0]["lr"],
                "seed": args.seed, "impl": args.impl}
     if args.metrics:
         args.metrics.parent.mkdir(parents=True, exist_ok=True)

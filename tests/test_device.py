@@ -89,12 +89,12 @@ def test_ops_keep_data_on_its_device(name, fake_device):
     tr.manual_seed(0)
     dev = [on_device(a) for a in arrays]
     y = fn(*dev)
-    assert type(y.data) is DeviceArray, f"{name} returned a {type(y.data).__name__}"
+    assert type(y.array) is DeviceArray, f"{name} returned a {type(y.array).__name__}"
     y.backward(np.ones(y.shape).view(DeviceArray))
     for d, h in zip(dev, host):
-        assert type(d.grad.data) is DeviceArray, f"{name}'s gradient is a {type(d.grad.data).__name__}"
-        np.testing.assert_allclose(d.grad.data.view(np.ndarray), h.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(y.data.view(np.ndarray), expected.numpy(), rtol=1e-12)
+        assert type(d.grad.array) is DeviceArray, f"{name}'s gradient is a {type(d.grad.array).__name__}"
+        np.testing.assert_allclose(d.grad.array.view(np.ndarray), h.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(y.array.view(np.ndarray), expected.numpy(), rtol=1e-12)
 
 
 def test_the_stand_in_really_refuses_host_arrays(fake_device):

@@ -116,11 +116,11 @@ def test_ops_do_not_mutate_inputs_and_gradients_are_not_views():
     b = tr.Tensor(b_np.copy(), requires_grad=True)
     out = tr.concatenate([(a + b).reshape(4, 3), (a * b).T.reshape(4, 3), a[::-1].tanh().reshape(4, 3)])
     out.sum().backward()
-    np.testing.assert_array_equal(a.data, a_np)
-    np.testing.assert_array_equal(b.data, b_np)
+    np.testing.assert_array_equal(a.array, a_np)
+    np.testing.assert_array_equal(b.array, b_np)
     for t in (a, b):
-        assert not np.shares_memory(t.grad.data, a.data) and not np.shares_memory(t.grad.data, b.data)
-    assert not np.shares_memory(a.grad.data, b.grad.data)  # add hands both sides the same array
+        assert not np.shares_memory(t.grad.array, a.array) and not np.shares_memory(t.grad.array, b.array)
+    assert not np.shares_memory(a.grad.array, b.grad.array)  # add hands both sides the same array
 
 
 def test_gradient_seed_is_copied_not_aliased():
@@ -171,3 +171,76 @@ def test_float32_stays_float32_through_forward_and_backward(name):
     finally:
         tr.tensor._accumulate = original
     assert seen and all(d == np.float32 for d in seen), seen
+
+
+class _SplitScale(tr.Function):
+    """A two-output op for the tests: (2x, 3x); backward: 2 g_a + 3 g_b, a missing gradient counting as 0."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        return 2 * x, 3 * x
+
+    def backward(self, g_a, g_b):
+        self.calls = getattr(self, "calls", 0) + 1
+        total = 0
+        if g_a is not None:
+            total = total + 2 * g_a
+        if g_b is not None:
+            total = total + 3 * g_b
+        return (total,)
+
+
+def test_multi_output_op_returns_a_tuple_and_backward_runs_once_with_both_gradients():
+    x = tr.Tensor(np.arange(3.0), requires_grad=True, dtype="float64")
+    a, b = _SplitScale.apply(x)
+    np.testing.assert_array_equal(a.numpy(), 2 * np.arange(3.0))
+    assert a._ctx is b._ctx
+    (a * 5 + b * 7).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(3, 2 * 5 + 3 * 7.0))
+    assert a._ctx is None or a._ctx.calls == 1
+
+
+def test_multi_output_op_gets_none_for_an_unused_output():
+    x = tr.Tensor(np.arange(3.0), requires_grad=True, dtype="float64")
+    a, b = _SplitScale.apply(x)
+    b.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full(3, 3.0))
+
+
+def test_retain_grad_on_a_second_output():
+    x = tr.Tensor(np.ones(2), requires_grad=True, dtype="float64")
+    a, b = _SplitScale.apply(x)
+    b.retain_grad()
+    (a + 4 * b).sum().backward()
+    np.testing.assert_array_equal(b.grad.numpy(), [4.0, 4.0])
+
+
+def test_backward_after_optimizer_step_raises_instead_of_using_new_weights():
+    w = tr.nn.Parameter(np.ones(3))
+    x = tr.Tensor(np.arange(3.0))
+    y = (x * w).sum()
+    opt = tr.optim.SGD([w], lr=0.1)
+    w.grad = tr.Tensor(np.ones(3))
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+    assert w.grad.numpy().tolist() == [1.0, 1.0, 1.0]  # nothing was written before the error
+
+
+def test_ops_that_read_no_input_ignore_in_place_changes_of_it():
+    w = tr.nn.Parameter(np.ones(3))
+    y = (w + 1).sum()
+    w._bump_version()
+    y.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.ones(3))
+
+
+def test_tensor_copies_an_ndarray_and_data_shares_memory_with_no_graph():
+    a = np.ones(3)
+    t = tr.Tensor(a, requires_grad=True)
+    t.array[0] = 5.0
+    assert a[0] == 1.0  # Tensor(ndarray) copies, as torch.tensor
+    d = t.data
+    assert d.array is t.array and not d.requires_grad and d._ctx is None
+    assert t.size() == (3,) and t.size(0) == 3 and t.numel() == 3 and t.dim() == 1

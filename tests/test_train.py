@@ -56,7 +56,7 @@ def test_detach_handles_lstm_state():
     h = tr.Tensor(np.ones(2), requires_grad=True) * 2
     c = tr.Tensor(np.ones(2), requires_grad=True) * 3
     dh, dc = detach((h, c))
-    assert not dh.requires_grad and not dc.requires_grad and dh.data is h.data
+    assert not dh.requires_grad and not dc.requires_grad and dh.array is h.array
 
 
 class Recorder(optim.SGD):

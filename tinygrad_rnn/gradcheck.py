@@ -46,8 +46,8 @@ def gradcheck(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6, atol: f
     for i in checked:
         if inputs[i].dtype != np.float64:
             raise TypeError(f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64")
-        if not inputs[i].data.flags.c_contiguous:  # perturbing goes through a flat view
-            inputs[i].data = inputs[i].data.copy()
+        if not inputs[i].array.flags.c_contiguous:  # perturbing goes through a flat view
+            inputs[i].array = inputs[i].array.copy()
     rng = np.random.default_rng(seed)
     saved_grads = [inputs[i].grad for i in checked]
     for i in checked:
@@ -58,7 +58,7 @@ def gradcheck(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6, atol: f
 
     def objective() -> float:
         with no_grad():
-            return sum(float((to_numpy(o.data) * u).sum()) for o, u in zip(_outputs(fn(*inputs)), upstream))
+            return sum(float((to_numpy(o.array) * u).sum()) for o, u in zip(_outputs(fn(*inputs)), upstream))
 
     total = None
     for o, u in zip(outs, upstream):
@@ -71,8 +71,8 @@ def gradcheck(fn: Callable, inputs: Sequence[Tensor], eps: float = 1e-6, atol: f
         worst = None  # (excess, input, index, analytic, numeric)
         for i in checked:
             x = inputs[i]
-            analytic = np.zeros(x.shape) if x.grad is None else to_numpy(x.grad.data)
-            flat = x.data.reshape(-1)  # a view: perturbing it perturbs x
+            analytic = np.zeros(x.shape) if x.grad is None else to_numpy(x.grad.array)
+            flat = x.array.reshape(-1)  # a view: perturbing it perturbs x
             for j in range(flat.size):
                 orig = flat[j].item()
                 flat[j] = orig + eps

@@ -31,7 +31,7 @@ def gradient_flow(layer: RNNBase, x: Tensor, hx=None, seed: int = 0) -> dict:
     (fused or unrolled) and its parameters' gradients are left as found.
     """
     impl, saved = layer.impl, [p.grad for p in layer.parameters()]
-    x = Tensor(x.data, requires_grad=True)
+    x = Tensor(x.array, requires_grad=True)
     try:
         layer.impl = "unrolled"
         out, _ = layer(x, hx)
@@ -42,8 +42,8 @@ def gradient_flow(layer: RNNBase, x: Tensor, hx=None, seed: int = 0) -> dict:
         u = np.random.default_rng(seed).standard_normal(last.shape)
         u /= np.linalg.norm(u, axis=-1, keepdims=True)
         (last * Tensor(u.astype(last.dtype), device=last.device)).sum().backward()
-        dh = np.array([np.linalg.norm(to_numpy(h.grad.data)) if h.grad is not None else 0.0 for h in states])
-        g = to_numpy(x.grad.data)
+        dh = np.array([np.linalg.norm(to_numpy(h.grad.array)) if h.grad is not None else 0.0 for h in states])
+        g = to_numpy(x.grad.array)
         g = g.transpose(1, 0, 2) if layer.batch_first and g.ndim == 3 else g
         dx = np.sqrt((g.reshape(len(g), -1) ** 2).sum(axis=1))
         return {"dh": dh, "dx": dx}

@@ -5,7 +5,9 @@ recurrent part q = W_hh h_{t-1} + b_hh, each split in thirds [r, z, n]:
     r = σ(p_r + q_r),   z = σ(p_z + q_z)
     n = tanh(p_n + r ⊙ q_n)
     h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}  =  n + z ⊙ (h_{t-1} - n)
-Backward, with δh_t = g_t + (what h_t gave to step t+1):
+Outputs: the states h_1..h_T (T, B, H) and the final state h_T (B, H).
+Backward, with δh_t = g_t + (what h_t gave to step t+1), and δh_T = g_T + g_n
+(g_n: the gradient of the final-state output):
     δn = δh_t ⊙ (1 - z) ⊙ (1 - n²)
     δz = δh_t ⊙ (h_{t-1} - n) ⊙ z(1 - z)  =  δh_t ⊙ (1 - z) ⊙ (h_t - n)   (as z (h_{t-1} - n) = h_t - n)
     δr = δn ⊙ q_n ⊙ r(1 - r)
@@ -27,7 +29,7 @@ from .workspace import WORKSPACE
 
 
 class FusedGRU(FusedFunction):
-    """(x (T,B,I), h0 (B,H), W_ih (3H,I), W_hh (3H,H) [, b_ih, b_hh]) → h_1..h_T as (T, B, H)."""
+    """(x (T,B,I), h0 (B,H), W_ih (3H,I), W_hh (3H,H) [, b_ih, b_hh]) → (h_1..h_T as (T, B, H), h_T)."""
 
     def forward(self, x, h0, w_ih, w_hh, *biases):
         xp = array_module(x)
@@ -60,21 +62,23 @@ class FusedGRU(FusedFunction):
         out = swap_layout(hs, pooled=False)  # the states are kept once, in the output; hs is dropped
         self.saved = (x, h0, w_ih, w_hh, gates, q_ns, out, bool(biases))
         self.scratch = (gates, q_ns)
-        return out
+        return out, out[-1].copy()
 
-    def backward(self, g):
+    def backward(self, g, g_n):
         x, h0, w_ih, w_hh, gates, q_ns, out, has_bias = self.saved
-        xp = array_module(g)
+        xp = array_module(out)
         T, H = len(x), w_hh.shape[1]
-        g, hs = swap_layout(g), swap_layout(out)  # hidden-major: the upstream gradient and the states h_t
+        hs = swap_layout(out)  # hidden-major: the states h_t, and below the upstream gradient
+        g = None if g is None else swap_layout(g)
         dq, dp_n = empty(xp, gates.shape, gates.dtype), empty(xp, hs.shape, gates.dtype)  # δp = [δq_r, δq_z, δp_n]
-        dh = xp.zeros_like(hs[0])
+        dh = xp.zeros_like(hs[0]) if g_n is None else xp.array(g_n.T, dtype=hs.dtype, order="C")  # δh_T
         tmp, u, back = (xp.empty_like(dh) for _ in range(3))
         for t in range(T - 1, -1, -1):
             a, d = gates[t], dq[t]
             r, z, n = a[:H], a[H: 2 * H], a[2 * H:]
             dr, dz, dn = d[:H], d[H: 2 * H], dp_n[t]
-            dh += g[t]
+            if g is not None:
+                dh += g[t]
             xp.subtract(1, z, out=u)                         # u = δh (1 - z)
             u *= dh
             xp.multiply(n, n, out=tmp)                       # δn = u (1 - n²)
@@ -92,5 +96,5 @@ class FusedGRU(FusedFunction):
             dh += back
         dq2, dp_n2 = gate_major(dq), gate_major(dp_n)
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dq2, x, h0, out, w_ih, dp_tail=dp_n2)
-        WORKSPACE.give(g, hs, dq, dp_n, dq2, dp_n2)
+        WORKSPACE.give(*([] if g is None else [g]), hs, dq, dp_n, dq2, dp_n2)
         return (dx, dh.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())

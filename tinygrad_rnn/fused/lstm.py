@@ -5,9 +5,9 @@ Forward, for t = 1..T (σ the logistic sigmoid):
     i = σ(a_i), f = σ(a_f), g = tanh(a_g), o = σ(a_o)
     c_t = f ⊙ c_{t-1} + i ⊙ g
     h_t = o ⊙ tanh(c_t)
-The output stacks h_1..h_T and then c_T, as (T+1, B, H), so one array carries
-every gradient that flows in: g_t for each h_t, and g_c for c_T.
-Backward, with δh_t = g_t + W_hhᵀ δa_{t+1} and δc_T = g_c:
+Outputs: the states h_1..h_T (T, B, H), and the final h_T and c_T (B, H).
+Backward, with δh_t = g_t + W_hhᵀ δa_{t+1}, δh_T = g_T + g_h and δc_T = g_c
+(g_h, g_c: the gradients of the final-state outputs):
     δc_t += δh_t ⊙ o ⊙ (1 - tanh²(c_t))
     δa_i = δc_t ⊙ g ⊙ i(1-i),     δa_f = δc_t ⊙ c_{t-1} ⊙ f(1-f)
     δa_g = δc_t ⊙ i ⊙ (1-g²),     δa_o = δh_t ⊙ tanh(c_t) ⊙ o(1-o)
@@ -24,7 +24,7 @@ from .workspace import WORKSPACE
 
 
 class FusedLSTM(FusedFunction):
-    """(x (T,B,I), h0, c0 (B,H), W_ih (4H,I), W_hh (4H,H) [, b_ih, b_hh]) → [h_1..h_T, c_T] as (T+1, B, H)."""
+    """(x (T,B,I), h0, c0 (B,H), W_ih (4H,I), W_hh (4H,H) [, b_ih, b_hh]) → (h_1..h_T (T,B,H), h_T, c_T)."""
 
     def forward(self, x, h0, c0, w_ih, w_hh, *biases):
         xp = array_module(x)
@@ -48,26 +48,27 @@ class FusedLSTM(FusedFunction):
             xp.tanh(cs[t], out=tanh_cs[t])
             h = xp.multiply(o, tanh_cs[t], out=hs[t])
         WORKSPACE.give(q)
-        out = xp.empty((T + 1,) + h0.shape, dtype=hs.dtype)  # the states are kept once, in the output
-        out[:T] = hs.transpose(0, 2, 1)
-        out[T] = cs[-1].T
+        out = swap_layout(hs, pooled=False)  # the states are kept once, in the output
         self.saved = (x, h0, c0, w_ih, w_hh, gates, cs, tanh_cs, out, bool(biases))
         self.scratch = (gates, cs, tanh_cs)
-        return out
+        return out, out[-1].copy(), cs[-1].T.copy()
 
-    def backward(self, g):
+    def backward(self, g, g_h, g_c):
         x, h0, c0, w_ih, w_hh, gates, cs, tanh_cs, out, has_bias = self.saved
-        xp = array_module(g)
+        xp = array_module(out)
         T, H = len(x), w_hh.shape[1]
-        dc, g = g[T].T.copy(), swap_layout(g[:T])
+        dc = xp.zeros_like(cs[0]) if g_c is None else xp.array(g_c.T, dtype=cs.dtype, order="C")  # δc_T = g_c
+        dh = xp.zeros_like(cs[0]) if g_h is None else xp.array(g_h.T, dtype=cs.dtype, order="C")  # δh_T = g_T + g_h
+        g = None if g is None else swap_layout(g)
         da = empty(xp, gates.shape, gates.dtype)
-        dh, tmp = xp.zeros_like(dc), xp.empty_like(dc)
+        tmp = xp.empty_like(dc)
         for t in range(T - 1, -1, -1):
             a, d = gates[t], da[t]
             i, f, gg, o = a[:H], a[H: 2 * H], a[2 * H: 3 * H], a[3 * H:]
             di, df, dg, do = d[:H], d[H: 2 * H], d[2 * H: 3 * H], d[3 * H:]
             tc = tanh_cs[t]
-            dh += g[t]
+            if g is not None:
+                dh += g[t]
             xp.multiply(tc, tc, out=tmp)                      # δc += δh o (1 - tanh²c)
             xp.subtract(1, tmp, out=tmp)
             tmp *= o
@@ -92,6 +93,6 @@ class FusedLSTM(FusedFunction):
             dc *= f
             xp.matmul(w_hh.T, d, out=dh)
         da2 = gate_major(da)
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da2, x, h0, out[:T], w_ih)
-        WORKSPACE.give(g, da, da2)
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da2, x, h0, out, w_ih)
+        WORKSPACE.give(*([] if g is None else [g]), da, da2)
         return (dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())

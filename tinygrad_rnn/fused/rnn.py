@@ -3,8 +3,9 @@
 Forward, for t = 1..T (φ = tanh or relu):
     a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
     h_t = φ(a_t)
-Backward, given dL/dh_t from above (the output's gradient g_t):
-    δh_T = g_T,    δh_t = g_t + W_hhᵀ δa_{t+1}    (the gradient carried back through time)
+Outputs: the states h_1..h_T (T, B, H) and the final state h_T (B, H).
+Backward, given dL/dh_t from above (the output's gradient g_t) and g_n for h_T:
+    δh_T = g_T + g_n,    δh_t = g_t + W_hhᵀ δa_{t+1}    (the gradient carried back through time)
     δa_t = δh_t ⊙ φ'(a_t),   φ' = 1 - h_t² for tanh,  [h_t > 0] for relu
     dL/dh_0 = W_hhᵀ δa_1
     dL/dW_ih = Σ_t δa_t x_tᵀ,   dL/dW_hh = Σ_t δa_t h_{t-1}ᵀ,   dL/db_ih = dL/db_hh = Σ_t δa_t
@@ -22,7 +23,7 @@ from .workspace import WORKSPACE
 
 
 class FusedRNN(FusedFunction):
-    """(x (T,B,I), h0 (B,H), W_ih (H,I), W_hh (H,H) [, b_ih, b_hh]) → h_1..h_T as (T, B, H)."""
+    """(x (T,B,I), h0 (B,H), W_ih (H,I), W_hh (H,H) [, b_ih, b_hh]) → (h_1..h_T as (T, B, H), h_T)."""
 
     def forward(self, x, h0, w_ih, w_hh, *biases, nonlinearity: str = "tanh"):
         xp = array_module(x)
@@ -38,15 +39,17 @@ class FusedRNN(FusedFunction):
             h = xp.tanh(hs[t], out=hs[t]) if nonlinearity == "tanh" else xp.maximum(hs[t], 0, out=hs[t])
         WORKSPACE.give(q)
         self.saved = (x, h0, w_ih, w_hh, hs, nonlinearity, bool(biases))  # the output, kept as the states
-        return hs
+        return hs, hs[-1].copy()
 
-    def backward(self, g):
+    def backward(self, g, g_n):
         x, h0, w_ih, w_hh, hs, nonlinearity, has_bias = self.saved
-        xp = array_module(g)
+        xp = array_module(hs)
         da = empty(xp, hs.shape, hs.dtype)
-        dh, slope = xp.zeros(hs.shape[1:], hs.dtype), xp.empty(hs.shape[1:], hs.dtype)
+        dh = xp.zeros(hs.shape[1:], hs.dtype) if g_n is None else g_n.astype(hs.dtype, copy=True)  # δh_T
+        slope = xp.empty(hs.shape[1:], hs.dtype)
         for t in range(len(hs) - 1, -1, -1):
-            dh += g[t]
+            if g is not None:
+                dh += g[t]
             if nonlinearity == "tanh":
                 xp.multiply(hs[t], hs[t], out=slope)
                 xp.subtract(1, slope, out=slope)

@@ -80,7 +80,7 @@ def check_like(name: str, what: str, t, weight: Tensor) -> None:
 
 def zero_state(like: Tensor, shape: tuple) -> Tensor:
     """A constant zero hidden state on ``like``'s device and dtype."""
-    return Tensor._make(array_module(like.data).zeros(shape, dtype=like.dtype))
+    return Tensor._make(array_module(like.array).zeros(shape, dtype=like.dtype))
 
 
 class RNNCellBase(Module):

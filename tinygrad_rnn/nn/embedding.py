@@ -17,7 +17,7 @@ class Embedding(Module):
         self.weight = init.normal_(Parameter(np.empty((num_embeddings, embedding_dim), dtype)))
 
     def forward(self, ids) -> Tensor:
-        data = ids.data if isinstance(ids, Tensor) else np.asarray(ids)
+        data = ids.array if isinstance(ids, Tensor) else np.asarray(ids)
         if data.size and (int(data.min()) < 0 or int(data.max()) >= self.num_embeddings):
             raise IndexError(f"Embedding: ids must lie in [0, {self.num_embeddings}), "
                              f"got values in [{int(data.min())}, {int(data.max())}]")

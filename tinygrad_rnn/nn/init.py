@@ -11,7 +11,7 @@ from ..tensor import Tensor
 
 
 def _fill(t: Tensor, values: np.ndarray) -> Tensor:
-    t.data = backend.module_for(t.device).asarray(values, dtype=t.dtype)
+    t.array = backend.module_for(t.device).asarray(values, dtype=t.dtype)
     return t
 
 

@@ -112,7 +112,7 @@ class Module:
             raise KeyError(f"load_state_dict into {type(self).__name__}: " + "; ".join(problems))
         for k, v in values.items():
             p = params[k]
-            p.data = backend.module_for(p.device).array(v, dtype=p.dtype)
+            p.array = backend.module_for(p.device).array(v, dtype=p.dtype)
 
     def zero_grad(self) -> None:
         for p in self.parameters():
@@ -133,8 +133,8 @@ class Module:
         for p in self.parameters():
             for t in (p, p.grad):
                 if t is not None:
-                    data = backend.to_device(t.data, device) if device else t.data
-                    t.data = data if dtype is None else data.astype(dtype)
+                    data = backend.to_device(t.array, device) if device else t.array
+                    t.array = data if dtype is None else data.astype(dtype)
         return self
 
     def double(self) -> "Module":

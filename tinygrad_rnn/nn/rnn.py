@@ -100,14 +100,11 @@ class RNNBase(Module):
     # ----- forward
     def _run(self, x: Tensor, state: list, weights: list, key):
         """One layer, one direction: (outputs (T, B, H), final state list)."""
-        if self.impl == "fused":
-            if self.mode == "LSTM":
-                out = FusedLSTM.apply(x, *state, *weights)
-                return out[:-1], [out[-2], out[-1]]
-            fn = FusedRNN if self.mode == "RNN" else FusedGRU
+        if self.impl == "fused":  # every fused layer: (x, *state, *weights) -> (outputs, *final_state)
+            fn = {"RNN": FusedRNN, "LSTM": FusedLSTM, "GRU": FusedGRU}[self.mode]
             opts = {"nonlinearity": self.nonlinearity} if self.mode == "RNN" else {}
-            out = fn.apply(x, state[0], *weights, **opts)
-            return out, [out[-1]]
+            out, *final = fn.apply(x, *state, *weights, **opts)
+            return out, final
         hs = []
         for t in range(x.shape[0]):
             if self.mode == "LSTM":

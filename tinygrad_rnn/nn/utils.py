@@ -32,22 +32,22 @@ def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float, norm_type: fl
     if not params:
         return 0.0
     norm_type = float(norm_type)
-    xp = array_module(params[0].grad.data)
+    xp = array_module(params[0].grad.array)
     if norm_type == math.inf:
-        total = max(float(xp.abs(p.grad.data).max()) if p.grad.data.size else 0.0 for p in params)
+        total = max(float(xp.abs(p.grad.array).max()) if p.grad.array.size else 0.0 for p in params)
     else:
-        total = sum(float((xp.abs(p.grad.data) ** norm_type).sum()) for p in params) ** (1.0 / norm_type)
+        total = sum(float((xp.abs(p.grad.array) ** norm_type).sum()) for p in params) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} is {total}; "
                            "set error_if_nonfinite=False to clip anyway")
     coef = max_norm / (total + 1e-6)
     if coef < 1:
         for p in params:
-            p.grad.data *= coef
+            p.grad.array *= coef
     return total
 
 
 def clip_grad_value_(parameters: Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element to [-clip_value, clip_value] in place."""
     for p in _with_grads(parameters):
-        array_module(p.grad.data).clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+        array_module(p.grad.array).clip(p.grad.array, -clip_value, clip_value, out=p.grad.array)

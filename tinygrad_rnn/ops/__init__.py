@@ -24,7 +24,7 @@ def lift(value, like: Tensor) -> Tensor:
     """A constant operand as a Tensor: Python numbers take ``like``'s dtype and device (as torch)."""
     if isinstance(value, Tensor):
         return value
-    xp = array_module(like.data)
+    xp = array_module(like.array)
     if isinstance(value, (int, float, bool)):
         return Tensor._make(xp.asarray(value, dtype=like.dtype))
     return Tensor(value, device=like.device)
@@ -85,8 +85,8 @@ def reshape(x: Tensor, *shape) -> Tensor:
 def getitem(x: Tensor, index) -> Tensor:
     """x[index]: ints, slices, None, ..., and integer arrays (Tensors or NumPy) as in NumPy."""
     parts = index if isinstance(index, tuple) else (index,)
-    xp = array_module(x.data)
-    parts = tuple(xp.asarray(p.data) if isinstance(p, Tensor) else
+    xp = array_module(x.array)
+    parts = tuple(xp.asarray(p.array) if isinstance(p, Tensor) else
                   (xp.asarray(p) if isinstance(p, (list, np.ndarray)) else p) for p in parts)
     return GetItem.apply(x, index=parts if isinstance(index, tuple) else parts[0])
 
@@ -114,7 +114,7 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", ignore_index:
 
     logits: (..., C) with classes on the last axis; target: integers of shape (...).
     """
-    t = target.data if isinstance(target, Tensor) else array_module(logits.data).asarray(target)
+    t = target.array if isinstance(target, Tensor) else array_module(logits.array).asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(f"cross_entropy: expected integer class targets, got dtype {t.dtype}")
     if logits.ndim < 1 or tuple(t.shape) != logits.shape[:-1]:
@@ -127,7 +127,7 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", ignore_index:
 
 def embedding(idx, weight: Tensor) -> Tensor:
     """Rows of ``weight`` at integer indices ``idx`` (any shape): output idx.shape + (dim,)."""
-    i = idx.data if isinstance(idx, Tensor) else array_module(weight.data).asarray(idx)
+    i = idx.array if isinstance(idx, Tensor) else array_module(weight.array).asarray(idx)
     if i.dtype.kind not in "iu":
         raise TypeError(f"embedding: expected integer indices, got dtype {i.dtype}")
     return EmbeddingLookup.apply(weight, idx=i)
@@ -142,7 +142,7 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
     from .. import rng
     keep = rng.generator().random(x.shape) >= p
     scale = 0.0 if p == 1 else 1.0 / (1 - p)
-    mask = array_module(x.data).asarray(keep * scale, dtype=x.dtype)
+    mask = array_module(x.array).asarray(keep * scale, dtype=x.dtype)
     return DropoutMask.apply(x, mask=mask)
 
 

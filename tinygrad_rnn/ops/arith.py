@@ -22,6 +22,8 @@ def unbroadcast(grad, shape: tuple):
 class Add(Function):
     """add: y = a + b;   dL/da = dL/dy,   dL/db = dL/dy   (each unbroadcast to its input's shape)"""
 
+    saves_inputs = False  # backward reads no input array
+
     def forward(self, a, b):
         self.saved = None if a.shape == b.shape else (a.shape, b.shape)  # None: nothing was broadcast
         return a + b
@@ -35,6 +37,8 @@ class Add(Function):
 
 class Sub(Function):
     """sub: y = a - b;   dL/da = dL/dy,   dL/db = -dL/dy"""
+
+    saves_inputs = False  # backward reads no input array
 
     def forward(self, a, b):
         self.saved = None if a.shape == b.shape else (a.shape, b.shape)  # None: nothing was broadcast
@@ -74,6 +78,8 @@ class Div(Function):
 
 class Neg(Function):
     """neg: y = -x;   dL/dx = -dL/dy"""
+
+    saves_inputs = False  # backward reads no input array
 
     def forward(self, x):
         return -x

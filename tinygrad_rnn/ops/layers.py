@@ -10,6 +10,8 @@ from ..tensor import Function
 class EmbeddingLookup(Function):
     """embedding: y = W[idx];   dL/dW = zeros with dL/dy added at rows idx (repeats accumulate)"""
 
+    saves_inputs = False  # backward reads no input array
+
     def forward(self, weight, idx):
         self.saved = (weight.shape, idx)
         return weight[idx]
@@ -39,6 +41,8 @@ def scatter_add_rows(shape: tuple, idx, rows):
 
 class DropoutMask(Function):
     """dropout: y = x * m / (1 - p), m ~ Bernoulli(1 - p);   dL/dx = dL/dy * m / (1 - p)"""
+
+    saves_inputs = False  # backward reads no input array
 
     def forward(self, x, mask):
         self.saved = mask

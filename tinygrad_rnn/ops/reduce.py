@@ -31,6 +31,8 @@ def _expand(g, shape: tuple, axes: tuple, keepdims: bool):
 class Sum(Function):
     """sum: y = Σ_axes x;   dL/dx = dL/dy broadcast back over the summed axes"""
 
+    saves_inputs = False  # backward reads no input array
+
     def forward(self, x, axis=None, keepdims: bool = False):
         axes = normalize_axes(axis, x.ndim)
         self.saved = (x.shape, axes, keepdims)
@@ -42,6 +44,8 @@ class Sum(Function):
 
 class Mean(Function):
     """mean: y = Σ_axes x / n;   dL/dx = dL/dy / n broadcast back (n = elements per output)"""
+
+    saves_inputs = False  # backward reads no input array
 
     def forward(self, x, axis=None, keepdims: bool = False):
         axes = normalize_axes(axis, x.ndim)
@@ -61,6 +65,8 @@ class Max(Function):
 
     Ties share the gradient equally, so it is a subgradient that sums right.
     """
+
+    saves_inputs = False  # backward reads no input array
 
     def forward(self, x, axis=None, keepdims: bool = False):
         axes = normalize_axes(axis, x.ndim)

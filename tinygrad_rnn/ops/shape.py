@@ -15,6 +15,8 @@ from ..tensor import Function
 class Reshape(Function):
     """reshape: y = x viewed with a new shape;   dL/dx = dL/dy reshaped to x's shape"""
 
+    saves_inputs = False  # backward reads no input array
+
     def forward(self, x, shape: tuple):
         self.saved = x.shape
         return x.reshape(shape)
@@ -25,6 +27,8 @@ class Reshape(Function):
 
 class Permute(Function):
     """permute: y = x with axes reordered;   dL/dx = dL/dy with the inverse order"""
+
+    saves_inputs = False  # backward reads no input array
 
     def forward(self, x, axes: tuple):
         self.saved = axes
@@ -46,6 +50,8 @@ def is_basic_index(index) -> bool:
 class GetItem(Function):
     """index: y = x[index];   dL/dx = zeros with dL/dy added at index (repeats accumulate)"""
 
+    saves_inputs = False  # backward reads no input array
+
     def forward(self, x, index):
         self.saved = (x.shape, x.dtype, index)
         return x[index]
@@ -64,6 +70,8 @@ class GetItem(Function):
 class Concatenate(Function):
     """concatenate: y = [a, b, ...] joined on axis;   dL/da, dL/db, ... = dL/dy split at the joins"""
 
+    saves_inputs = False  # backward reads no input array
+
     def forward(self, *xs, axis: int = 0):
         xp = array_module(xs[0])
         self.saved = (axis, [x.shape[axis] for x in xs])
@@ -79,6 +87,8 @@ class Concatenate(Function):
 class Stack(Function):
     """stack: y = [a, b, ...] along a new axis;   dL/da = dL/dy taken at a's position on that axis, ..."""
 
+    saves_inputs = False  # backward reads no input array
+
     def forward(self, *xs, axis: int = 0):
         self.saved = axis
         return array_module(xs[0]).stack(xs, axis=axis)
@@ -90,6 +100,8 @@ class Stack(Function):
 
 class To(Function):
     """to(device, dtype): y = x moved/cast;   dL/dx = dL/dy moved/cast back"""
+
+    saves_inputs = False  # backward reads no input array
 
     def forward(self, x, device: str, dtype=None):
         self.saved = (backend.device_of(x), x.dtype)

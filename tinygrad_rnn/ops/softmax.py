@@ -20,6 +20,8 @@ def log_softmax_array(x, axis: int = -1):
 class LogSoftmax(Function):
     """log_softmax: y = x - log Σ_j e**x_j;   dL/dx = dL/dy - softmax(x) * Σ_j dL/dy_j"""
 
+    saves_inputs = False  # backward reads no input array
+
     def forward(self, x, axis: int = -1):
         y = log_softmax_array(x, axis)
         self.saved = (y, axis)
@@ -32,6 +34,8 @@ class LogSoftmax(Function):
 
 class Softmax(Function):
     """softmax: y_i = e**x_i / Σ_j e**x_j;   dL/dx = y * (dL/dy - Σ_j dL/dy_j y_j)"""
+
+    saves_inputs = False  # backward reads no input array
 
     def forward(self, x, axis: int = -1):
         y = array_module(x).exp(log_softmax_array(x, axis))
@@ -50,6 +54,8 @@ class CrossEntropy(Function):
     Targets equal to ``ignore_index`` contribute nothing; ``mean`` divides by
     the number of the others (as torch).
     """
+
+    saves_inputs = False  # backward reads no input array
 
     def forward(self, x, target, reduction: str = "mean", ignore_index: int = -100):
         xp = array_module(x)

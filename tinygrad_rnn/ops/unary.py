@@ -13,6 +13,8 @@ from ..tensor import Function
 class Exp(Function):
     """exp: y = e**x;   dL/dx = dL/dy * y"""
 
+    saves_inputs = False  # backward reads no input array
+
     def forward(self, x):
         y = self.saved = array_module(x).exp(x)
         return y
@@ -35,6 +37,8 @@ class Log(Function):
 class Tanh(Function):
     """tanh: y = tanh x;   dL/dx = dL/dy * (1 - y**2)"""
 
+    saves_inputs = False  # backward reads no input array
+
     def forward(self, x):
         y = self.saved = array_module(x).tanh(x)
         return y
@@ -50,6 +54,8 @@ class Sigmoid(Function):
     Computed as (1 + tanh(x/2)) / 2, which equals it and never overflows.
     """
 
+    saves_inputs = False  # backward reads no input array
+
     def forward(self, x):
         y = self.saved = sigmoid_array(x)
         return y
@@ -61,6 +67,8 @@ class Sigmoid(Function):
 
 class Relu(Function):
     """relu: y = max(x, 0);   dL/dx = dL/dy * [x > 0]"""
+
+    saves_inputs = False  # backward reads no input array
 
     def forward(self, x):
         self.saved = x > 0

@@ -18,8 +18,8 @@ class Adagrad(Optimizer):
         super().__init__(params, lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                          initial_accumulator_value=initial_accumulator_value, eps=eps)
 
-    def update(self, p, g, state):
-        h = self.hyper
+    def update(self, p, g, state, group):
+        h = group
         xp = array_module(p)
         if not state:
             state.update(step=0, sum=xp.full_like(p, h["initial_accumulator_value"]))

@@ -21,8 +21,8 @@ class Adam(Optimizer):
             raise ValueError(f"Adam: betas must lie in [0, 1), got {betas}")
         super().__init__(params, lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
 
-    def update(self, p, g, state):
-        h = self.hyper
+    def update(self, p, g, state, group):
+        h = group
         b1, b2 = h["betas"]
         xp = array_module(p)
         if not state:

@@ -19,8 +19,8 @@ class RMSprop(Optimizer):
         super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                          centered=centered)
 
-    def update(self, p, g, state):
-        h = self.hyper
+    def update(self, p, g, state, group):
+        h = group
         xp = array_module(p)
         if not state:
             state.update(step=0, square_avg=xp.zeros_like(p))

@@ -20,8 +20,8 @@ class SGD(Optimizer):
         super().__init__(params, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                          nesterov=nesterov)
 
-    def update(self, p, g, state):
-        h = self.hyper
+    def update(self, p, g, state, group):
+        h = group
         if h["momentum"]:
             if "momentum_buffer" not in state:
                 state["momentum_buffer"] = g.copy()
