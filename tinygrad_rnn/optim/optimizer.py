@@ -98,7 +98,8 @@ class Optimizer:
         groups, start = [], 0
         for group in self.param_groups:
             n = len(group["params"])
-            groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": list(range(start, start + n))})
+            hyper = {k: v for k, v in group.items() if k != "params"}
+            groups.append({**hyper, "params": list(range(start, start + n))})
             start += n
         return {"state": state, "param_groups": groups}
 
