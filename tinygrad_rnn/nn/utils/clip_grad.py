@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..backend import array_module
-from ..tensor import Tensor
+from ...backend import array_module
+from ...tensor import Tensor
 
 
 def _with_grads(parameters) -> list[Tensor]:
