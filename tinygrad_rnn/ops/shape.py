@@ -1,15 +1,24 @@
-"""Ops that move data without arithmetic: reshape, permute, indexing,
-concatenate, stack, and the move between devices or dtypes.
+"""Ops that move data without arithmetic: reshape, permute, expand, repeat, indexing,
+concatenate, stack, and the move between devices or dtypes; torch's view methods below.
 
 Their gradients move the output's gradient back to where each element came
-from: reshape back, permute by the inverse order, scatter-add for indexing
-(repeated indices accumulate), split for concatenate and stack.
+from: reshape back, permute by the inverse order, sum over what expand and
+repeat copied, scatter-add for indexing (repeated indices accumulate), split
+for concatenate and stack.
+
+A result that shares memory with its input (a view: reshape, permute,
+slicing, expand, ...) shares its version counter too, as torch's views do:
+an in-place change through either is seen by graphs that saved the other.
 """
 from __future__ import annotations
 
-from .. import backend
+import numpy as np
+
+from .. import backend, dtypes
 from ..backend import array_module
-from ..tensor import Function
+from ..indexing import check_dim, is_int
+from ..tensor import Function, Tensor
+from .arith import unbroadcast
 
 
 class Reshape(Function):
@@ -98,6 +107,47 @@ class Stack(Function):
         return tuple(xp.take(g, i, axis=self.saved) for i in range(g.shape[self.saved]))
 
 
+class Expand(Function):
+    """expand: y = x broadcast to a larger shape (a view);   dL/dx = dL/dy summed over the broadcast axes"""
+
+    saves_inputs = False  # backward reads no input array
+
+    def forward(self, x, shape: tuple):
+        self.saved = x.shape
+        return array_module(x).broadcast_to(x, shape)
+
+    def backward(self, g):
+        return (unbroadcast(g, self.saved),)
+
+
+class Repeat(Function):
+    """repeat: y = x tiled reps times;   dL/dx = dL/dy summed over the copies"""
+
+    saves_inputs = False  # backward reads no input array
+
+    def forward(self, x, reps: tuple):
+        lead = (1,) * (len(reps) - x.ndim)
+        self.saved = (lead + x.shape, reps, x.shape)
+        return array_module(x).tile(x, reps)
+
+    def backward(self, g):
+        shape, reps, x_shape = self.saved
+        split = [n for pair in zip(reps, shape) for n in pair]  # (r0, s0, r1, s1, ...): copies beside sizes
+        return (g.reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(x_shape),)
+
+
+class Clone(Function):
+    """clone: y = a copy of x;   dL/dx = dL/dy"""
+
+    saves_inputs = False  # backward reads no input array
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return (g,)
+
+
 class To(Function):
     """to(device, dtype): y = x moved/cast;   dL/dx = dL/dy moved/cast back"""
 
@@ -111,3 +161,227 @@ class To(Function):
     def backward(self, g):
         device, dtype = self.saved
         return (backend.to_device(g, device).astype(dtype, copy=False),)
+
+
+# ----- functional forms
+def as_view(out: Tensor, x: Tensor) -> Tensor:
+    """Let ``out`` share ``x``'s version counter when it shares ``x``'s memory (a view, as torch)."""
+    if out.array.base is not None:
+        out._version = x._shared_version()
+    return out
+
+
+def _sizes(args, name: str) -> tuple:
+    """Sizes given as f(2, 3) or f((2, 3)) or f([2, 3]), checked to be integers."""
+    sizes = tuple(args[0]) if len(args) == 1 and isinstance(args[0], (tuple, list)) else tuple(args)
+    if not all(is_int(s) for s in sizes):
+        raise TypeError(f"{name}: expected integer sizes, got {sizes!r}")
+    return tuple(int(s) for s in sizes)
+
+
+def reshape(x: Tensor, *shape) -> Tensor:
+    """The same elements in a new shape (one size may be -1: inferred); a view when possible."""
+    shape = _sizes(shape, "reshape")
+    known = int(np.prod([s for s in shape if s != -1]))
+    if shape.count(-1) > 1 or any(s < -1 for s in shape) or (
+            x.numel() != known if -1 not in shape else (known == 0 or x.numel() % known)):
+        raise RuntimeError(f"reshape: shape {list(shape)} is invalid for a tensor of shape {x.shape} "
+                           f"({x.numel()} elements)")
+    return as_view(Reshape.apply(x, shape=shape), x)
+
+
+def view(x: Tensor, *shape) -> Tensor:
+    """torch's view: reshape sharing memory; ``view(dtype)`` is not supported."""
+    if len(shape) == 1 and not isinstance(shape[0], (tuple, list)) and not is_int(shape[0]):
+        raise TypeError(f"view: expected sizes, got {shape[0]!r} (view(dtype) is not supported; use .to(dtype))")
+    return reshape(x, *shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims start_dim..end_dim into one."""
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = check_dim(start_dim, x.ndim, "flatten"), check_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    return reshape(x, x.shape[:s] + (-1,) + x.shape[e + 1:])
+
+
+def squeeze(x: Tensor, dim=None) -> Tensor:
+    """Remove dims of size 1 (all of them, or ``dim``, an int or tuple, where its size is 1)."""
+    if dim is None:
+        dims = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    else:
+        dims = tuple(check_dim(d, x.ndim, "squeeze") for d in ((dim,) if is_int(dim) else dim))
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if not (i in dims and n == 1)))
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a dim of size 1 at ``dim`` (in [-ndim-1, ndim])."""
+    d = check_dim(dim, x.ndim + 1, "unsqueeze")
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+def permute(x: Tensor, *dims) -> Tensor:
+    """Reorder the dims: output dim i is input dim dims[i]."""
+    dims = _sizes(dims, "permute")
+    axes = tuple(check_dim(d, x.ndim, "permute") for d in dims) if x.ndim else ()
+    if len(axes) != x.ndim or len(set(axes)) != len(axes):
+        raise RuntimeError(f"permute: expected an order of the {x.ndim} dims of shape {x.shape} with no dim "
+                           f"twice, got {dims}")
+    return as_view(Permute.apply(x, axes=axes), x)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dims (torch's ``transpose(dim0, dim1)``)."""
+    if x.ndim == 0:
+        check_dim(dim0, 0, "transpose"), check_dim(dim1, 0, "transpose")
+        return x
+    axes = list(range(x.ndim))
+    d0, d1 = check_dim(dim0, x.ndim, "transpose"), check_dim(dim1, x.ndim, "transpose")
+    axes[d0], axes[d1] = axes[d1], axes[d0]
+    return as_view(Permute.apply(x, axes=tuple(axes)), x)
+
+
+def t(x: Tensor) -> Tensor:
+    """Transpose of a tensor of at most 2 dims."""
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor of at most 2 dims, got shape {x.shape}; use transpose or permute")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+def expand(x: Tensor, *sizes) -> Tensor:
+    """A view broadcast to ``sizes`` (-1 keeps a dim's size; only size-1 dims grow)."""
+    sizes = _sizes(sizes, "expand")
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand: {len(sizes)} sizes {sizes} for a tensor of {x.ndim} dims {x.shape}")
+    shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    for i, n in enumerate(x.shape):
+        if n != 1 and n != shape[lead + i]:
+            raise RuntimeError(f"expand: the size of dim {i} is {n} and can't grow to {shape[lead + i]} "
+                               f"(only size-1 dims expand), shape {x.shape} to {sizes}")
+    return as_view(Expand.apply(x, shape=shape), x)
+
+
+def repeat(x: Tensor, *reps) -> Tensor:
+    """Tile the tensor reps[i] times along dim i (torch's ``repeat``, NumPy's ``tile``)."""
+    reps = _sizes(reps, "repeat")
+    if len(reps) < x.ndim:
+        raise RuntimeError(f"repeat: {len(reps)} repeats {reps} for a tensor of {x.ndim} dims; give at least one "
+                           "per dim")
+    return Repeat.apply(x, reps=reps)
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy with its own memory, still in the graph."""
+    return Clone.apply(x)
+
+
+def contiguous(x: Tensor) -> Tensor:
+    """x itself when its memory is in row-major order, else a copy that is (as torch)."""
+    return x if x.array.flags.c_contiguous else Clone.apply(x)
+
+
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The view x[..., start:start+length, ...] along ``dim``."""
+    d = check_dim(dim, x.ndim, "narrow")
+    n = x.shape[d]
+    start = start + n if is_int(start) and start < 0 else start
+    if not (is_int(start) and is_int(length) and 0 <= start <= n and 0 <= length <= n - start):
+        raise IndexError(f"narrow: start {start} and length {length} out of range for dim {dim} of size {n}")
+    return _slice(x, d, start, start + length)
+
+
+def _slice(x: Tensor, d: int, lo: int, hi: int) -> Tensor:
+    from .select import getitem
+    return getitem(x, (slice(None),) * d + (slice(lo, hi),))
+
+
+def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the listed sizes."""
+    d = check_dim(dim, x.ndim, "split")
+    n = x.shape[d]
+    if is_int(split_size_or_sections):
+        size = split_size_or_sections
+        if size <= 0 and n:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [min(size, n - i) for i in range(0, n, size)] if n else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n or any(not is_int(s) or s < 0 for s in sizes):
+            raise ValueError(f"split: sizes {sizes} must be non-negative and sum to {n}, the size of dim {dim}")
+    cuts = np.cumsum([0] + sizes)
+    return tuple(_slice(x, d, int(lo), int(hi)) for lo, hi in zip(cuts[:-1], cuts[1:]))
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Split into ``chunks`` pieces of ceil(n / chunks) along ``dim`` (fewer when it does not divide)."""
+    if not is_int(chunks) or chunks <= 0:
+        raise ValueError(f"chunk: expected a positive number of chunks, got {chunks!r}")
+    n = x.shape[check_dim(dim, x.ndim, "chunk")]
+    return split(x, max(-(-n // chunks), 1), dim)
+
+
+def _tensors(tensors, name: str) -> list:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}: expected a list or tuple of Tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{name}: expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{name}: expected a list of Tensors, got {type(t).__name__} at position {i}")
+    dt = dtypes.result_type(*tensors) if len({t.dtype for t in tensors}) > 1 else None
+    return [t if dt is None or t.dtype == dt else t.to(dtype=dt) for t in tensors]
+
+
+def cat(tensors, dim: int = 0, *, axis=None) -> Tensor:
+    """Join tensors along an existing dim (torch.cat); shapes must match except along ``dim``."""
+    tensors = _tensors(tensors, "cat")
+    d = check_dim(dim if axis is None else axis, tensors[0].ndim, "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0 or t.ndim != tensors[0].ndim or any(
+                a != b for k, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if k != d):
+            raise RuntimeError(f"cat: sizes of tensors must match except in dim {dim}: tensor 0 has shape "
+                               f"{tensors[0].shape}, tensor {i} has shape {t.shape}")
+    return Concatenate.apply(*tensors, axis=d)
+
+
+def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
+    """Join tensors of one shape along a new dim (torch.stack)."""
+    tensors = _tensors(tensors, "stack")
+    d = check_dim(dim if axis is None else axis, tensors[0].ndim + 1, "stack")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {tensors[0].shape} at entry 0 "
+                               f"and {t.shape} at entry {i}")
+    return Stack.apply(*tensors, axis=d)
+
+
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """NumPy's name for ``cat``."""
+    return cat(tensors, axis)
+
+
+def to(x: Tensor, *args, device=None, dtype=None, copy: bool = False) -> Tensor:
+    """torch's ``to``: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)``, keywords too.
+
+    Returns x itself when nothing changes (unless ``copy=True``); differentiable.
+    """
+    for a in args:
+        if isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, str) and a.split(":")[0] in backend.DEVICES:
+            device = a
+        elif hasattr(a, "type") and str(a).split(":")[0] in backend.DEVICES:  # a tr.device
+            device = str(a)
+        else:
+            dtype = a
+    device = backend.check_device(device.split(":")[0] if isinstance(device, str) else
+                                  (str(device) if device is not None else x.device))
+    dtype = x.dtype if dtype is None else dtypes.as_dtype(dtype)
+    if device == x.device and dtype == x.dtype:
+        return Clone.apply(x) if copy else x
+    if not dtypes.is_floating(dtype):  # an integer or bool result carries no gradient (as torch)
+        return Tensor.wrap(To().forward(x.array, device=device, dtype=dtype))
+    return To.apply(x, device=device, dtype=dtype)
