@@ -11,24 +11,82 @@ The layers, bottom to top (each imports only those below it): backend,
 autograd, tensor, ops, tensor_methods (Tensor's operators), creation, fused,
 nn, optim, train, tasks.  See README.md for a tutorial.
 """
-from . import tensor_methods  # noqa: F401 - first: installs Tensor's operators and methods
-from . import backend, cuda, fused, nn, ops, optim, rng, tasks  # noqa: I001
 import numpy as _np
 
+from . import backend, cuda, fused, nn, ops, optim, rng, tasks, tensor_methods  # noqa: F401 - installs methods
 from .autograd import Function, is_grad_enabled, no_grad
 from .backend import cuda_available, get_default_device, set_default_device
 from .checkpoint import load_checkpoint, save_checkpoint
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like, linspace, ones,
-                       ones_like, rand, rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .device import device
-from .dtypes import (bool, double, float, float16, float32, float64, half, int, int8, int16, int32, int64, long,
-                     uint8)
+from .dtypes import bool, double, float, float16, float32, float64, half, int, int8, int16, int32, int64, long, uint8
 from .gradcheck import GradcheckError, gradcheck
 from .models import SequenceModel
-from .ops import (abs, allclose, amax, amin, argmax, argmin, bmm, cat, chunk, clamp, clone, concatenate, equal, exp,
-                  flatten, gather, log, log_softmax, masked_fill, matmul, max, mean, min, mm, narrow, norm, permute,
-                  relu, reshape, sigmoid, softmax, split, sqrt, squeeze, stack, std, sum, tanh, transpose, unsqueeze,
-                  var, where)
+from .ops import (
+    abs,
+    allclose,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    bmm,
+    cat,
+    chunk,
+    clamp,
+    clone,
+    concatenate,
+    equal,
+    exp,
+    flatten,
+    gather,
+    log,
+    log_softmax,
+    masked_fill,
+    matmul,
+    max,
+    mean,
+    min,
+    mm,
+    narrow,
+    norm,
+    permute,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    split,
+    sqrt,
+    squeeze,
+    stack,
+    std,
+    sum,
+    tanh,
+    transpose,
+    unsqueeze,
+    var,
+    where,
+)
 from .rng import manual_seed
 from .tensor import Tensor
 from .train import TrainingDiverged, fit

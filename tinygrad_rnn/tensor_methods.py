@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from . import dtypes, ops
 from .creation import full, ones, zeros
+from .ops.shape import t as _t
 from .tensor import Tensor
 
 
@@ -48,7 +49,7 @@ class TensorMethods:
     # ----- shape and views (a view shares memory and the version counter)
     __getitem__ = ops.getitem
     reshape, view, flatten, squeeze, unsqueeze = ops.reshape, ops.view, ops.flatten, ops.squeeze, ops.unsqueeze
-    permute, transpose, t, expand, repeat = ops.permute, ops.transpose, ops.t, ops.expand, ops.repeat
+    permute, transpose, t, expand, repeat = ops.permute, ops.transpose, _t, ops.expand, ops.repeat
     narrow, chunk, split, contiguous, clone = ops.narrow, ops.chunk, ops.split, ops.contiguous, ops.clone
     T = property(lambda self: ops.permute(self, *reversed(range(self.ndim))))
     mT = property(lambda self: ops.transpose(self, -2, -1))

@@ -16,11 +16,28 @@ from ..tensor import Tensor
 from .arith import add, bmm, div, lift, matmul, mm, mul, neg, pow, promoted, sub  # noqa: F401
 from .compare import allclose, eq, equal, ge, gt, le, lt, ne  # noqa: F401
 from .layers import DropoutMask, EmbeddingLookup
-from .reduce import (ValuesIndices, amax, amin, argmax, argmin, max, mean, min, norm, std, sum,  # noqa: F401
-                     var)
+from .reduce import ValuesIndices, amax, amin, argmax, argmin, max, mean, min, norm, std, sum, var  # noqa: F401
 from .select import gather, getitem, masked_fill, where  # noqa: F401
-from .shape import (cat, chunk, clone, concatenate, contiguous, expand, flatten, narrow, permute,  # noqa: F401
-                    repeat, reshape, split, squeeze, stack, t, to, transpose, unsqueeze, view)
+from .shape import (  # noqa: F401
+    cat,
+    chunk,
+    clone,
+    concatenate,
+    contiguous,
+    expand,
+    flatten,
+    narrow,
+    permute,
+    repeat,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    to,
+    transpose,
+    unsqueeze,
+    view,
+)
 from .softmax import CrossEntropy, log_softmax, softmax  # noqa: F401
 from .unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh  # noqa: F401
 
