@@ -220,23 +220,26 @@ class Tensor:
         if not cast and not dtypes.can_store(value.dtype, self.dtype):
             raise RuntimeError(f"{name}: result type {value.dtype} can't be cast to the desired output type "
                                f"{self.dtype} (a tensor of dtype {self.dtype} changed in place keeps its dtype)")
-        try:
-            np.broadcast_shapes(tuple(value.shape), self.shape)
-        except ValueError:
-            raise RuntimeError(f"{name}: a value of shape {tuple(value.shape)} does not broadcast to the "
-                               f"tensor's shape {self.shape}") from None
-        if np.broadcast_shapes(tuple(value.shape), self.shape) != self.shape:
-            raise RuntimeError(f"{name}: a value of shape {tuple(value.shape)} would change the tensor's "
-                               f"shape {self.shape}")
+        self._check_fits(name, value)
         self.array[...] = value
         self._bump_version()
         return self
 
+    def _check_fits(self, name: str, value) -> None:
+        try:
+            fits = np.broadcast_shapes(tuple(value.shape), self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"{name}: a value of shape {tuple(value.shape)} does not broadcast to the "
+                               f"tensor's shape {self.shape} (an in-place change keeps the shape)")
+
     def _operand(self, name: str, other):
-        """``other`` (a Tensor, number or array) as an array on self's device."""
+        """``other`` (a Tensor or number) as an array on self's device that broadcasts to self's shape."""
         if isinstance(other, Tensor):
             if other.device != self.device:
                 raise backend.DeviceError(f"{name}: expected a tensor on {self.device!r}, got {other.device!r}")
+            self._check_fits(name, other.array)
             return other.array
         if isinstance(other, (int, float, np.number, np.bool_)) and not isinstance(other, complex):
             return backend.array_module(self.array).asarray(other, dtype=dtypes.result_type(self, other))
@@ -300,8 +303,24 @@ class Tensor:
         """x[index] = value, in place (ints, slices, None, ..., masks and integer arrays, range-checked)."""
         self._check_in_place("__setitem__")
         idx = indexing.as_index(self.array, index)  # the same rules and range checks as x[index]
-        v = self._operand("__setitem__", value)
-        self.array[idx] = v.astype(self.dtype, copy=False) if dtypes.can_store(v.dtype, self.dtype) else v
+        if isinstance(value, Tensor):
+            if value.device != self.device:
+                raise backend.DeviceError(f"__setitem__: expected a value on {self.device!r}, got {value.device!r}")
+            v = value.array
+        else:
+            v = self._operand("__setitem__", value)
+        if not dtypes.can_store(v.dtype, self.dtype):
+            raise RuntimeError(f"__setitem__: a value of dtype {v.dtype} can't be stored in a tensor of dtype "
+                               f"{self.dtype}")
+        region = self.array[idx]
+        try:
+            fits = np.broadcast_shapes(tuple(v.shape), tuple(region.shape)) == tuple(region.shape)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"__setitem__: a value of shape {tuple(v.shape)} does not fit the selected "
+                               f"region of shape {tuple(region.shape)}")
+        self.array[idx] = v
         self._bump_version()
 
 
@@ -333,6 +352,8 @@ def _seed(gradient, t: Tensor):
     """backward's ``gradient`` argument checked: a Tensor (or array) of t's shape, on t's device."""
     if isinstance(gradient, Tensor):
         seed = gradient.array
+        if type(seed) is type(t.array) and seed.shape == t.array.shape and seed.dtype.kind == "f":
+            return seed  # the common case: nothing to complain about
     elif isinstance(gradient, np.ndarray) or hasattr(gradient, "__cuda_array_interface__"):
         seed = gradient
     else:
