@@ -19,6 +19,7 @@ To wrap an array you already have, without a copy: ``Tensor.wrap(array)``.
 """
 from __future__ import annotations
 
+import operator
 import weakref
 
 import numpy as np
@@ -245,25 +246,31 @@ class Tensor:
             return backend.array_module(self.array).asarray(other, dtype=dtypes.result_type(self, other))
         raise TypeError(f"{name}: expected a Tensor or a number, got {type(other).__name__}")
 
+    def _arith_(self, name: str, op, other, alpha=1) -> "Tensor":
+        """self = op(self, alpha * other) in place; refused when the result's dtype is of a higher kind."""
+        self._check_in_place(name)
+        o = self._operand(name, other)
+        result = dtypes.result_type(self, other, *([] if alpha == 1 else [alpha]))
+        if name == "div_" and result.kind != "f":
+            result = dtypes.DEFAULT_FLOAT
+        if not dtypes.can_store(result, self.dtype):
+            raise RuntimeError(f"{name}: result type {result} can't be cast to the desired output type "
+                               f"{self.dtype} (a tensor of dtype {self.dtype} changed in place keeps its dtype)")
+        return self._write(name, op(self.array, o if alpha == 1 else o * alpha), cast=True)
+
     def add_(self, other, alpha=1) -> "Tensor":
         """self += alpha * other (torch's ``add_``)."""
-        self._check_in_place("add_")
-        o = self._operand("add_", other)
-        return self._write("add_", self.array + (o if alpha == 1 else o * alpha))
+        return self._arith_("add_", operator.add, other, alpha)
 
     def sub_(self, other, alpha=1) -> "Tensor":
         """self -= alpha * other."""
-        self._check_in_place("sub_")
-        o = self._operand("sub_", other)
-        return self._write("sub_", self.array - (o if alpha == 1 else o * alpha))
+        return self._arith_("sub_", operator.sub, other, alpha)
 
     def mul_(self, other) -> "Tensor":
-        self._check_in_place("mul_")
-        return self._write("mul_", self.array * self._operand("mul_", other))
+        return self._arith_("mul_", operator.mul, other)
 
     def div_(self, other) -> "Tensor":
-        self._check_in_place("div_")
-        return self._write("div_", self.array / self._operand("div_", other))
+        return self._arith_("div_", operator.truediv, other)
 
     def zero_(self) -> "Tensor":
         return self.fill_(0)
