@@ -2,7 +2,7 @@
 
 Each op is one ``Function`` (forward and backward side by side) in the file
 named for its kind: ``arith``, ``unary``, ``reduce``, ``shape``, ``select``,
-``softmax``, ``layers``; each file ends with the functional forms of its ops
+``join``, ``softmax``, ``layers``; each file ends with the functional forms of its ops
 (``add``, ``tanh``, ``sum``, ``reshape``, ``gather``, ...), which check their
 arguments and bring operands to one dtype.  ``compare`` holds the
 comparisons.  This file gathers them, and adds ``cross_entropy``,
@@ -13,34 +13,25 @@ from __future__ import annotations
 
 from ..backend import array_module
 from ..tensor import Tensor
-from .arith import add, bmm, div, lift, matmul, mm, mul, neg, pow, promoted, sub  # noqa: F401
-from .compare import allclose, eq, equal, ge, gt, le, lt, ne  # noqa: F401
+from .arith import add, bmm, div, lift, matmul, mm, mul, neg, pow, promoted, sub
+from .compare import allclose, eq, equal, ge, gt, le, lt, ne
+from .join import cat, concatenate, stack
 from .layers import DropoutMask, EmbeddingLookup
-from .reduce import ValuesIndices, amax, amin, argmax, argmin, max, mean, min, norm, std, sum, var  # noqa: F401
-from .select import gather, getitem, masked_fill, where  # noqa: F401
-from .shape import (  # noqa: F401
-    cat,
-    chunk,
-    clone,
-    concatenate,
-    contiguous,
-    expand,
-    flatten,
-    narrow,
-    permute,
-    repeat,
-    reshape,
-    split,
-    squeeze,
-    stack,
-    to,
-    transpose,
-    unsqueeze,
-    view,
-)
-from .softmax import CrossEntropy, log_softmax, softmax  # noqa: F401
-from .unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh  # noqa: F401
+from .reduce import ValuesIndices, amax, amin, argmax, argmin, max, mean, min, norm, std, sum, var
+from .select import chunk, gather, getitem, masked_fill, narrow, split, where
+from .shape import clone, contiguous, expand, flatten, permute, repeat, reshape, squeeze, to, transpose, unsqueeze, view
+from .softmax import CrossEntropy, log_softmax, softmax
+from .unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
 
+__all__ = [  # the functional forms; tensor_methods.py makes Tensor's methods of them
+    "add", "sub", "mul", "div", "neg", "pow", "matmul", "mm", "bmm", "lift", "promoted",
+    "eq", "ne", "lt", "le", "gt", "ge", "allclose", "equal", "cat", "concatenate", "stack",
+    "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "std", "var", "norm", "ValuesIndices",
+    "getitem", "gather", "masked_fill", "where", "narrow", "split", "chunk",
+    "reshape", "view", "flatten", "squeeze", "unsqueeze", "permute", "transpose", "expand", "repeat", "clone",
+    "contiguous", "to", "softmax", "log_softmax", "exp", "log", "tanh", "sigmoid", "relu", "abs", "sqrt", "clamp",
+    "cross_entropy", "embedding", "dropout",
+]
 
 def cross_entropy(logits: Tensor, target, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
     """Mean (or sum, or per-element) of -log softmax(logits)[target], fused and stable.

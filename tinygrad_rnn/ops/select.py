@@ -1,4 +1,4 @@
-"""Selecting elements: x[index], gather, masked_fill, where.
+"""Selecting elements: x[index], narrow, split, chunk, gather, masked_fill, where.
 
 Their gradients put the output's gradient back where each element was taken
 from (scatter-add: an element taken twice gets both shares) and give the
@@ -11,10 +11,36 @@ import numpy as np
 
 from .. import dtypes
 from ..backend import array_module
-from ..indexing import as_index, check_dim, check_range
+from ..indexing import as_index, check_dim, check_range, is_int
 from ..tensor import Function, Tensor
 from .arith import lift, unbroadcast
-from .shape import GetItem, as_view, is_basic_index
+from .shape import as_view
+
+
+def is_basic_index(index) -> bool:
+    """True for ints, slices, None and ``...`` (a view, no element taken twice)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
+
+
+class GetItem(Function):
+    """index: y = x[index];   dL/dx = zeros with dL/dy added at index (repeats accumulate)"""
+
+    saves_inputs = False  # backward reads no input array
+
+    def forward(self, x, index):
+        self.saved = (x.shape, x.dtype, index)
+        return x[index]
+
+    def backward(self, g):
+        shape, dtype, index = self.saved
+        xp = array_module(g)
+        dx = xp.zeros(shape, dtype=g.dtype)
+        if is_basic_index(index):
+            dx[index] = g
+        else:
+            xp.add.at(dx, index, g)
+        return (dx,)
 
 
 class Gather(Function):
@@ -108,3 +134,42 @@ def masked_fill(x: Tensor, mask, value) -> Tensor:
     fill = value.to(dtype=x.dtype) if isinstance(value, Tensor) else Tensor.wrap(
         array_module(x.array).asarray(value, dtype=x.dtype))
     return Where.apply(fill, x, cond=m)
+
+
+def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The view x[..., start:start+length, ...] along ``dim``."""
+    d = check_dim(dim, x.ndim, "narrow")
+    n = x.shape[d]
+    start = start + n if is_int(start) and start < 0 else start
+    if not (is_int(start) and is_int(length) and 0 <= start <= n and 0 <= length <= n - start):
+        raise IndexError(f"narrow: start {start} and length {length} out of range for dim {dim} of size {n}")
+    return _slice(x, d, start, start + length)
+
+
+def _slice(x: Tensor, d: int, lo: int, hi: int) -> Tensor:
+    return getitem(x, (slice(None),) * d + (slice(lo, hi),))
+
+
+def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the listed sizes."""
+    d = check_dim(dim, x.ndim, "split")
+    n = x.shape[d]
+    if is_int(split_size_or_sections):
+        size = split_size_or_sections
+        if size <= 0 and n:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [min(size, n - i) for i in range(0, n, size)] if n else [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n or any(not is_int(s) or s < 0 for s in sizes):
+            raise ValueError(f"split: sizes {sizes} must be non-negative and sum to {n}, the size of dim {dim}")
+    cuts = np.cumsum([0] + sizes)
+    return tuple(_slice(x, d, int(lo), int(hi)) for lo, hi in zip(cuts[:-1], cuts[1:]))
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """Split into ``chunks`` pieces of ceil(n / chunks) along ``dim`` (fewer when it does not divide)."""
+    if not is_int(chunks) or chunks <= 0:
+        raise ValueError(f"chunk: expected a positive number of chunks, got {chunks!r}")
+    n = x.shape[check_dim(dim, x.ndim, "chunk")]
+    return split(x, max(-(-n // chunks), 1), dim)

@@ -1,10 +1,10 @@
-"""Ops that move data without arithmetic: reshape, permute, expand, repeat, indexing,
-concatenate, stack, and the move between devices or dtypes; torch's view methods below.
+"""Ops that change a tensor's shape, layout, dtype or device: reshape, permute, expand, repeat,
+clone, to; torch's view methods (view, flatten, squeeze, transpose, ...) below.
 
 Their gradients move the output's gradient back to where each element came
 from: reshape back, permute by the inverse order, sum over what expand and
-repeat copied, scatter-add for indexing (repeated indices accumulate), split
-for concatenate and stack.
+repeat copied.  Indexing and slicing are in ``select.py``; cat and stack in
+``join.py``.
 
 A result that shares memory with its input (a view: reshape, permute,
 slicing, expand, ...) shares its version counter too, as torch's views do:
@@ -48,63 +48,6 @@ class Permute(Function):
         for i, a in enumerate(self.saved):
             inverse[a] = i
         return (g.transpose(inverse),)
-
-
-def is_basic_index(index) -> bool:
-    """True for ints, slices, None and ``...`` (a view, no element taken twice)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
-
-
-class GetItem(Function):
-    """index: y = x[index];   dL/dx = zeros with dL/dy added at index (repeats accumulate)"""
-
-    saves_inputs = False  # backward reads no input array
-
-    def forward(self, x, index):
-        self.saved = (x.shape, x.dtype, index)
-        return x[index]
-
-    def backward(self, g):
-        shape, dtype, index = self.saved
-        xp = array_module(g)
-        dx = xp.zeros(shape, dtype=g.dtype)
-        if is_basic_index(index):
-            dx[index] = g
-        else:
-            xp.add.at(dx, index, g)
-        return (dx,)
-
-
-class Concatenate(Function):
-    """concatenate: y = [a, b, ...] joined on axis;   dL/da, dL/db, ... = dL/dy split at the joins"""
-
-    saves_inputs = False  # backward reads no input array
-
-    def forward(self, *xs, axis: int = 0):
-        xp = array_module(xs[0])
-        self.saved = (axis, [x.shape[axis] for x in xs])
-        return xp.concatenate(xs, axis=axis)
-
-    def backward(self, g):
-        axis, sizes = self.saved
-        xp = array_module(g)
-        cuts = [sum(sizes[: i + 1]) for i in range(len(sizes) - 1)]
-        return tuple(xp.split(g, cuts, axis=axis))
-
-
-class Stack(Function):
-    """stack: y = [a, b, ...] along a new axis;   dL/da = dL/dy taken at a's position on that axis, ..."""
-
-    saves_inputs = False  # backward reads no input array
-
-    def forward(self, *xs, axis: int = 0):
-        self.saved = axis
-        return array_module(xs[0]).stack(xs, axis=axis)
-
-    def backward(self, g):
-        xp = array_module(g)
-        return tuple(xp.take(g, i, axis=self.saved) for i in range(g.shape[self.saved]))
 
 
 class Expand(Function):
@@ -281,86 +224,6 @@ def clone(x: Tensor) -> Tensor:
 def contiguous(x: Tensor) -> Tensor:
     """x itself when its memory is in row-major order, else a copy that is (as torch)."""
     return x if x.array.flags.c_contiguous else Clone.apply(x)
-
-
-def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
-    """The view x[..., start:start+length, ...] along ``dim``."""
-    d = check_dim(dim, x.ndim, "narrow")
-    n = x.shape[d]
-    start = start + n if is_int(start) and start < 0 else start
-    if not (is_int(start) and is_int(length) and 0 <= start <= n and 0 <= length <= n - start):
-        raise IndexError(f"narrow: start {start} and length {length} out of range for dim {dim} of size {n}")
-    return _slice(x, d, start, start + length)
-
-
-def _slice(x: Tensor, d: int, lo: int, hi: int) -> Tensor:
-    from .select import getitem
-    return getitem(x, (slice(None),) * d + (slice(lo, hi),))
-
-
-def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
-    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the listed sizes."""
-    d = check_dim(dim, x.ndim, "split")
-    n = x.shape[d]
-    if is_int(split_size_or_sections):
-        size = split_size_or_sections
-        if size <= 0 and n:
-            raise ValueError(f"split: split_size must be positive, got {size}")
-        sizes = [min(size, n - i) for i in range(0, n, size)] if n else [0]
-    else:
-        sizes = list(split_size_or_sections)
-        if sum(sizes) != n or any(not is_int(s) or s < 0 for s in sizes):
-            raise ValueError(f"split: sizes {sizes} must be non-negative and sum to {n}, the size of dim {dim}")
-    cuts = np.cumsum([0] + sizes)
-    return tuple(_slice(x, d, int(lo), int(hi)) for lo, hi in zip(cuts[:-1], cuts[1:]))
-
-
-def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
-    """Split into ``chunks`` pieces of ceil(n / chunks) along ``dim`` (fewer when it does not divide)."""
-    if not is_int(chunks) or chunks <= 0:
-        raise ValueError(f"chunk: expected a positive number of chunks, got {chunks!r}")
-    n = x.shape[check_dim(dim, x.ndim, "chunk")]
-    return split(x, max(-(-n // chunks), 1), dim)
-
-
-def _tensors(tensors, name: str) -> list:
-    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError(f"{name}: expected a list or tuple of Tensors, got {type(tensors).__name__}")
-    if not tensors:
-        raise ValueError(f"{name}: expected a non-empty list of Tensors")
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{name}: expected a list of Tensors, got {type(t).__name__} at position {i}")
-    dt = dtypes.result_type(*tensors) if len({t.dtype for t in tensors}) > 1 else None
-    return [t if dt is None or t.dtype == dt else t.to(dtype=dt) for t in tensors]
-
-
-def cat(tensors, dim: int = 0, *, axis=None) -> Tensor:
-    """Join tensors along an existing dim (torch.cat); shapes must match except along ``dim``."""
-    tensors = _tensors(tensors, "cat")
-    d = check_dim(dim if axis is None else axis, tensors[0].ndim, "cat")
-    for i, t in enumerate(tensors):
-        if t.ndim == 0 or t.ndim != tensors[0].ndim or any(
-                a != b for k, (a, b) in enumerate(zip(t.shape, tensors[0].shape)) if k != d):
-            raise RuntimeError(f"cat: sizes of tensors must match except in dim {dim}: tensor 0 has shape "
-                               f"{tensors[0].shape}, tensor {i} has shape {t.shape}")
-    return Concatenate.apply(*tensors, axis=d)
-
-
-def stack(tensors, dim: int = 0, *, axis=None) -> Tensor:
-    """Join tensors of one shape along a new dim (torch.stack)."""
-    tensors = _tensors(tensors, "stack")
-    d = check_dim(dim if axis is None else axis, tensors[0].ndim + 1, "stack")
-    for i, t in enumerate(tensors):
-        if t.shape != tensors[0].shape:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {tensors[0].shape} at entry 0 "
-                               f"and {t.shape} at entry {i}")
-    return Stack.apply(*tensors, axis=d)
-
-
-def concatenate(tensors, axis: int = 0) -> Tensor:
-    """NumPy's name for ``cat``."""
-    return cat(tensors, axis)
 
 
 def to(x: Tensor, *args, device=None, dtype=None, copy: bool = False) -> Tensor:
