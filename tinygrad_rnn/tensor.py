@@ -201,6 +201,9 @@ class Tensor:
             if self.array.size != 1:
                 raise RuntimeError(f"backward() of a non-scalar of shape {self.shape} needs a gradient argument")
             seed = backend.array_module(self.array).ones_like(self.array)
+        elif (type(gradient) is Tensor and type(gradient.array) is type(self.array)
+              and gradient.array.shape == self.array.shape and gradient.array.dtype.kind == "f"):
+            seed = gradient.array  # the common case, checked inline: nothing to complain about
         else:
             seed = _seed(gradient, self)
         _walk_backward(self, seed, retain_graph)
@@ -234,8 +237,6 @@ def _seed(gradient, t: Tensor):
     """backward's ``gradient`` argument checked: a Tensor (or array) of t's shape, on t's device."""
     if isinstance(gradient, Tensor):
         seed = gradient.array
-        if type(seed) is type(t.array) and seed.shape == t.array.shape and seed.dtype.kind == "f":
-            return seed  # the common case: nothing to complain about
     elif isinstance(gradient, np.ndarray) or hasattr(gradient, "__cuda_array_interface__"):
         seed = gradient
     else:

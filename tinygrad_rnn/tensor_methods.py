@@ -18,6 +18,7 @@ import numpy as np
 from . import backend, dtypes, indexing, ops, rng
 from .autograd import is_grad_enabled
 from .creation import full, ones, zeros
+from .ops.arith import Add, Mul
 from .ops.shape import t as _t
 from .tensor import Tensor
 
@@ -30,7 +31,18 @@ class TensorMethods:
     """The operators and methods; ``self`` is the Tensor."""
 
     # ----- arithmetic (operands brought to torch's result type first)
-    __add__, __sub__, __mul__, __truediv__ = ops.add, ops.sub, ops.mul, ops.div
+    __sub__, __truediv__ = ops.sub, ops.div
+
+    def __add__(self, other):
+        if type(other) is Tensor and self.array.dtype is other.array.dtype:  # the hot path, without ops.add's checks
+            return Add.apply(self, other)
+        return ops.add(self, other)
+
+    def __mul__(self, other):
+        if type(other) is Tensor and self.array.dtype is other.array.dtype:  # the hot path
+            return Mul.apply(self, other)
+        return ops.mul(self, other)
+
     __radd__, __rsub__, __rmul__, __rtruediv__ = (_reversed(f) for f in (ops.add, ops.sub, ops.mul, ops.div))
     __neg__, __pow__, __abs__ = ops.neg, ops.pow, ops.abs
     __matmul__, __rmatmul__ = ops.matmul, _reversed(lambda a, b: ops.matmul(ops.lift(a, b), b))
