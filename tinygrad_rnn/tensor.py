@@ -151,6 +151,19 @@ class Tensor:
             raise ValueError(f"item() needs a tensor of one element, got shape {self.shape}")
         return self.array.item()
 
+    def __bool__(self) -> bool:
+        """The truth of a one-element tensor; refused for more (as torch: `==` is elementwise)."""
+        if self.array.size != 1:
+            raise RuntimeError(f"the truth value of a tensor of shape {self.shape} (more than one value) is "
+                               "ambiguous: use .any() / .all(), or tr.equal(a, b) to compare tensors")
+        return bool(self.array.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
     def tolist(self):
         """The data as (nested) Python lists of numbers."""
         return backend.to_numpy(self.array).tolist()

@@ -27,22 +27,22 @@ def _reversed(fn):
     return lambda self, other: fn(other, self)
 
 
+def _fast(op, checked):
+    """``checked`` (the functional form), with the hot path a op b of one dtype going straight to the op."""
+    def method(self, other):
+        if type(other) is Tensor and self.array.dtype is other.array.dtype:
+            return op.apply(self, other)
+        return checked(self, other)
+    method.__name__, method.__doc__ = checked.__name__, checked.__doc__
+    return method
+
+
 class TensorMethods:
     """The operators and methods; ``self`` is the Tensor."""
 
     # ----- arithmetic (operands brought to torch's result type first)
+    __add__, __mul__ = _fast(Add, ops.add), _fast(Mul, ops.mul)
     __sub__, __truediv__ = ops.sub, ops.div
-
-    def __add__(self, other):
-        if type(other) is Tensor and self.array.dtype is other.array.dtype:  # the hot path, without ops.add's checks
-            return Add.apply(self, other)
-        return ops.add(self, other)
-
-    def __mul__(self, other):
-        if type(other) is Tensor and self.array.dtype is other.array.dtype:  # the hot path
-            return Mul.apply(self, other)
-        return ops.mul(self, other)
-
     __radd__, __rsub__, __rmul__, __rtruediv__ = (_reversed(f) for f in (ops.add, ops.sub, ops.mul, ops.div))
     __neg__, __pow__, __abs__ = ops.neg, ops.pow, ops.abs
     __matmul__, __rmatmul__ = ops.matmul, _reversed(lambda a, b: ops.matmul(ops.lift(a, b), b))
@@ -50,7 +50,7 @@ class TensorMethods:
 
     # ----- comparisons: bool tensors, outside the graph (== is elementwise, so Tensor keeps object.__hash__)
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = ops.eq, ops.ne, ops.lt, ops.le, ops.gt, ops.ge
-    eq, ne, lt, le, gt, ge = ops.eq, ops.ne, ops.lt, ops.le, ops.gt, ops.ge
+    eq, ne, lt, le, gt, ge, any, all = ops.eq, ops.ne, ops.lt, ops.le, ops.gt, ops.ge, ops.any, ops.all
 
     # ----- elementwise
     exp, log, tanh, sigmoid, relu, sqrt, abs, clamp = (ops.exp, ops.log, ops.tanh, ops.sigmoid, ops.relu, ops.sqrt,

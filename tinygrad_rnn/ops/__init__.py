@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..backend import array_module
 from ..tensor import Tensor
 from .arith import add, bmm, div, lift, matmul, mm, mul, neg, pow, promoted, sub
-from .compare import allclose, eq, equal, ge, gt, le, lt, ne
+from .compare import all, allclose, any, eq, equal, ge, gt, le, lt, ne
 from .join import cat, concatenate, stack
 from .layers import DropoutMask, EmbeddingLookup
 from .reduce import ValuesIndices, amax, amin, argmax, argmin, max, mean, min, norm, std, sum, var
@@ -25,7 +25,7 @@ from .unary import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
 
 __all__ = [  # the functional forms; tensor_methods.py makes Tensor's methods of them
     "add", "sub", "mul", "div", "neg", "pow", "matmul", "mm", "bmm", "lift", "promoted",
-    "eq", "ne", "lt", "le", "gt", "ge", "allclose", "equal", "cat", "concatenate", "stack",
+    "eq", "ne", "lt", "le", "gt", "ge", "any", "all", "allclose", "equal", "cat", "concatenate", "stack",
     "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "std", "var", "norm", "ValuesIndices",
     "getitem", "gather", "masked_fill", "where", "narrow", "split", "chunk",
     "reshape", "view", "flatten", "squeeze", "unsqueeze", "permute", "transpose", "expand", "repeat", "clone",

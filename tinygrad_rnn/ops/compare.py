@@ -1,4 +1,4 @@
-"""Comparisons: ==, !=, <, <=, >, >= elementwise, giving bool tensors (no gradient); allclose, equal.
+"""Comparisons: ==, !=, <, <=, >, >= elementwise, giving bool tensors (no gradient); any, all, allclose, equal.
 
 A comparison is a step function: its derivative is zero almost everywhere,
 so its result is a constant, outside the graph (as torch).
@@ -10,6 +10,7 @@ import operator
 import numpy as np
 
 from ..backend import array_module
+from ..indexing import check_dims
 from ..tensor import Tensor
 
 
@@ -49,3 +50,15 @@ def allclose(a: Tensor, b: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equ
 def equal(a: Tensor, b: Tensor) -> bool:
     """True when a and b have the same shape and elements (torch.equal)."""
     return a.shape == b.shape and bool((a.array == b.array).all())
+
+
+def any(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001 - torch's name
+    """Whether any element (along ``dim``) is nonzero: a bool Tensor."""
+    axes = check_dims(dim, x.ndim, "any")
+    return Tensor.wrap(array_module(x.array).asarray(x.array.astype(bool).any(axis=axes, keepdims=keepdim)))
+
+
+def all(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001 - torch's name
+    """Whether every element (along ``dim``) is nonzero: a bool Tensor."""
+    axes = check_dims(dim, x.ndim, "all")
+    return Tensor.wrap(array_module(x.array).asarray(x.array.astype(bool).all(axis=axes, keepdims=keepdim)))
