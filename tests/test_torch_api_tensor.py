@@ -344,3 +344,25 @@ def test_in_place_methods_bump_the_version():
         before = x._version[0] if x._version else 0
         step()
         assert x._version[0] == before + 1
+
+
+@pytest.mark.parametrize("call", [
+    lambda x, d, e: x.sum(dim=d), lambda x, d, e: x.mean(d, keepdim=True), lambda x, d, e: x.max(d),
+    lambda x, d, e: x.argmax(d), lambda x, d, e: x.transpose(d, e), lambda x, d, e: x.unsqueeze(d),
+    lambda x, d, e: x.squeeze(d), lambda x, d, e: x.softmax(d), lambda x, d, e: x.narrow(d, 0, 1),
+    lambda x, d, e: x.chunk(2, d), lambda x, d, e: x.flatten(d, e), lambda x, d, e: x.size(d),
+], ids=["sum", "mean", "max", "argmax", "transpose", "unsqueeze", "squeeze", "softmax", "narrow", "chunk",
+        "flatten", "size"])
+@SETTINGS
+@given(shape=array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3), d=st.integers(-5, 5),
+       e=st.integers(-5, 5))
+def test_dims_in_and_out_of_range_behave_as_torch(call, shape, d, e):
+    """Where torch accepts a dim we give its answer; where it refuses, we refuse with the same error type."""
+    x = np.random.default_rng(len(shape)).standard_normal(shape)
+    try:
+        expected = call(torch.tensor(x), d, e)
+    except (IndexError, RuntimeError) as error:
+        with pytest.raises(type(error)):
+            call(tr.tensor(x), d, e)
+        return
+    assert_same(call(tr.tensor(x), d, e), expected)

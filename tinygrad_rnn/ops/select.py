@@ -138,6 +138,7 @@ def masked_fill(x: Tensor, mask, value) -> Tensor:
 
 def narrow(x: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The view x[..., start:start+length, ...] along ``dim``."""
+    _at_least_1d(x, "narrow")
     d = check_dim(dim, x.ndim, "narrow")
     n = x.shape[d]
     start = start + n if is_int(start) and start < 0 else start
@@ -152,6 +153,7 @@ def _slice(x: Tensor, d: int, lo: int, hi: int) -> Tensor:
 
 def split(x: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the listed sizes."""
+    _at_least_1d(x, "split")
     d = check_dim(dim, x.ndim, "split")
     n = x.shape[d]
     if is_int(split_size_or_sections):
@@ -171,5 +173,11 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple:
     """Split into ``chunks`` pieces of ceil(n / chunks) along ``dim`` (fewer when it does not divide)."""
     if not is_int(chunks) or chunks <= 0:
         raise ValueError(f"chunk: expected a positive number of chunks, got {chunks!r}")
+    _at_least_1d(x, "chunk")
     n = x.shape[check_dim(dim, x.ndim, "chunk")]
     return split(x, max(-(-n // chunks), 1), dim)
+
+
+def _at_least_1d(x: Tensor, name: str) -> None:
+    if x.ndim == 0:
+        raise RuntimeError(f"{name}() needs a tensor of at least 1 dimension, got a 0-d tensor")
