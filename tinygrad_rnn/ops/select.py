@@ -57,7 +57,8 @@ class Gather(Function):
         shape, index, dim = self.saved
         xp = array_module(g)
         dx = xp.zeros(shape, dtype=g.dtype)
-        grid = list(xp.indices(index.shape, sparse=True))  # the position of every element of index
+        nd = index.ndim  # the position of every element of index, one broadcastable axis range per dim
+        grid = [xp.arange(n).reshape((1,) * k + (n,) + (1,) * (nd - k - 1)) for k, n in enumerate(index.shape)]
         grid[dim] = index
         xp.add.at(dx, tuple(grid), g)
         return (dx,)
