@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import tinygrad_rnn as tr
+from tinygrad_rnn import autograd
 
 from .conftest import OPS
 
@@ -164,12 +165,12 @@ def test_float32_stays_float32_through_forward_and_backward(name):
     y = fn(*xs)
     assert y.dtype == np.float32
     seen = []
-    original = tr.tensor._accumulate
-    tr.tensor._accumulate = lambda t, g: (seen.append(g.dtype), original(t, g))
+    original = autograd._accumulate
+    autograd._accumulate = lambda t, g: (seen.append(g.dtype), original(t, g))
     try:
         y.backward(np.ones(y.shape, np.float32))
     finally:
-        tr.tensor._accumulate = original
+        autograd._accumulate = original
     assert seen and all(d == np.float32 for d in seen), seen
 
 

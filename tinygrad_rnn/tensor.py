@@ -1,104 +1,31 @@
-"""Tensor and the graph: reverse-mode autograd in one file.
+"""Tensor: an array, its gradient, the graph that made it, and the in-place changes it allows.
 
 A ``Tensor`` holds an array (``.array``, NumPy or CuPy) and, when it was made
-by an op on tensors that require gradients, the ``Function`` that made it
-(``._ctx``).  Those functions link back to their inputs, so every result
-carries the graph that produced it.  ``backward()`` walks that graph once in
-reverse topological order (found iteratively: a 100,000-op chain is fine)
-and applies each function's ``backward`` rule, the chain rule one node at a
-time.  Ops live in ``ops/``; this file knows none of them.
+by an op on tensors that require gradients, the ``Function`` node that made
+it (``._ctx``, see ``autograd.py``).  ``backward()`` hands the graph walk in
+``autograd.py`` its seed gradient.
+
+Where to read what:
+  - this file: construction, what a tensor is (shape, dtype, device,
+    ``.data``), backward, and the version counter;
+  - ``tensor_methods.py``: every other operator and method (``+``, ``@``,
+    ``==``, ``sum``, ``view``, ``to``, ``float``, and the in-place ``add_``,
+    ``zero_``, ``x[i] = v``, ...), written as the body of
+    ``class TensorMethods`` and installed on ``Tensor`` when the package is
+    imported; most are the functional form of an op in ``ops/``.
+The layers never import upward: autograd → tensor → ops → tensor_methods.
+
+To wrap an array you already have, without a copy: ``Tensor.wrap(array)``.
 """
 from __future__ import annotations
 
-import contextlib
 import weakref
 
 import numpy as np
 
-from . import backend
-
-_grad_enabled = True
-
-
-@contextlib.contextmanager
-def no_grad():
-    """Within this block ops record no graph (as ``torch.no_grad``)."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
-
-
-def is_grad_enabled() -> bool:
-    return _grad_enabled
-
-
-class Function:
-    """One op: ``forward`` on raw arrays, ``backward`` from the outputs' gradients.
-
-    Subclasses write ``forward(self, *arrays, **options)`` returning one array,
-    or a tuple of arrays for an op with several outputs, and
-    ``backward(self, *grads)`` taking one gradient per output (None for an
-    output that received none) and returning one gradient, or None, per
-    input; whatever backward needs, forward keeps in ``self.saved``.
-    ``apply`` runs forward and records the node when a gradient is needed;
-    it returns a Tensor, or a tuple of Tensors for several outputs.
-
-    An op whose backward reads its inputs' arrays (``saves_inputs``, the
-    default) records their version counters: an in-place change to one of
-    them before backward is caught there instead of giving a wrong gradient.
-    """
-
-    __slots__ = ("parents", "saved", "released", "__dict__")
-    saves_inputs = True   # False for ops whose backward needs no input array (add, reshape, ...)
-    outputs = 1           # set per node by apply when forward returns a tuple
-    versions = None       # the inputs' version counters at forward time (saves_inputs ops)
-    retained = ()         # weak references to outputs whose .grad is kept (retain_grad)
-
-    def release(self) -> None:
-        """Free what forward saved (after backward, or at once when no graph is recorded)."""
-        self.saved, self.released = None, True
-
-    @classmethod
-    def apply(cls, *inputs: "Tensor", **options):
-        kind, datas, needs_grad = type(inputs[0].array), [], False
-        for t in inputs:  # one pass: the arrays, whether any input needs a gradient, one device for all
-            if type(t.array) is not kind:
-                _check_same_device(cls.__name__, inputs)
-            datas.append(t.array)
-            needs_grad = needs_grad or t.requires_grad
-        ctx = cls()
-        out = ctx.forward(*datas, **options)
-        if needs_grad and _grad_enabled:
-            ctx.parents, ctx.released = inputs, False
-            if cls.saves_inputs:
-                ctx.versions = tuple(t._version and t._version[0] for t in inputs)
-            if type(out) is tuple:
-                ctx.outputs = len(out)
-                return tuple(_make(o, True, ctx, i) for i, o in enumerate(out))
-            return _make(out, True, ctx)
-        ctx.release()
-        return tuple(_make(o) for o in out) if type(out) is tuple else _make(out)
-
-    def forward(self, *arrays, **options):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def backward(self, *grads):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
-def _check_same_device(name: str, inputs) -> None:
-    devices = [backend.device_of(t.array) for t in inputs]
-    if len(set(devices)) > 1:
-        raise backend.DeviceError(
-            f"{name}: expected all tensors on one device, got {', '.join(devices)}; "
-            "move them with .to(device)")
-
-
-def _float_dtype(dtype) -> bool:
-    return np.dtype(dtype).kind == "f"
+from . import backend, dtypes, indexing
+from .autograd import Function, is_grad_enabled, no_grad  # noqa: F401 - re-exported: tensor.Function
+from .autograd import backward as _walk_backward
 
 
 class Tensor:
@@ -108,20 +35,28 @@ class Tensor:
     ``data``, as ``torch.tensor`` does (``from_numpy`` shares instead).
     Python floats and lists of floats become float32 and lists of ints int64
     (as torch); NumPy/CuPy arrays and NumPy scalars keep their dtype unless
-    ``dtype`` is given.
+    ``dtype`` is given.  ``Tensor(5, 1)`` (two or more sizes) is torch's
+    ``torch.Tensor(5, 1)``: a float32 tensor of that shape (zeros).
 
     Where things live: ``.array`` is the raw NumPy/CuPy array;  ``.data`` is
     torch's: a Tensor sharing that memory, cut from the graph;  ``.grad`` a
     Tensor or None.  ``_version`` counts in-place changes (None until the first
     change or alias, then a one-element list shared with ``detach()``-ed
-    aliases), so backward can refuse a graph whose
-    saved inputs were overwritten.
+    aliases and views), so backward can refuse a graph whose saved inputs
+    were overwritten.
     """
 
     __slots__ = ("array", "grad", "requires_grad", "_ctx", "_index", "_version", "__weakref__")
     __array_priority__ = 1000  # ndarray + Tensor calls Tensor.__radd__
+    __hash__ = object.__hash__  # == is elementwise, yet optimizers and dicts key on tensors
 
-    def __init__(self, data, requires_grad: bool = False, device: str | None = None, dtype=None):
+    def __init__(self, data=(), *sizes, requires_grad: bool = False, device: str | None = None, dtype=None):
+        dtype = None if dtype is None else dtypes.as_dtype(dtype)
+        if sizes:
+            if not (indexing.is_int(data) and all(indexing.is_int(s) for s in sizes)):
+                raise TypeError(f"Tensor(data, ...): extra positional arguments {sizes!r}; give sizes only "
+                                f"(Tensor(5, 1)) or keywords (requires_grad=, device=, dtype=)")
+            data = np.zeros((data,) + tuple(sizes), dtype=dtype or dtypes.DEFAULT_FLOAT)
         if isinstance(data, Tensor):
             data = data.array
         if device is None and not isinstance(data, np.ndarray) and hasattr(data, "__cuda_array_interface__"):
@@ -131,24 +66,29 @@ class Tensor:
         if isinstance(data, np.generic):
             data = np.asarray(data)
         if isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
+            _check_numeric(data.dtype, data)
             data = backend.to_device(data, device)
             data = data.astype(data.dtype if dtype is None else dtype, copy=True)  # a copy, as torch.tensor
         else:
-            data = np.asarray(data, dtype=dtype)
-            if dtype is None and data.dtype == np.float64:
-                data = data.astype(np.float32)
+            data = _from_python(data, dtype)
             data = backend.to_device(data, device) if device != "cpu" else data
-        if requires_grad and not _float_dtype(data.dtype):
+        if requires_grad and not dtypes.is_floating(data.dtype):
             raise TypeError(f"only floating-point tensors can require gradients, got dtype {data.dtype}")
         self.array, self.grad, self.requires_grad = xp.asarray(data), None, requires_grad
         self._ctx, self._index, self._version = None, 0, None
 
     @staticmethod
-    def _make(data, requires_grad: bool = False, ctx: Function | None = None, index: int = 0) -> "Tensor":
-        """Wrap an op's output array without the checks of ``__init__`` (the hot path)."""
+    def wrap(array, requires_grad: bool = False, ctx: Function | None = None, index: int = 0) -> "Tensor":
+        """A Tensor around ``array`` as it is: no copy, no checks (the cheap path for ops and layers).
+
+        ``array`` must be a NumPy/CuPy array; ``ctx``/``index`` are for ``Function.apply`` (the node
+        that made it, and which of its outputs this is).
+        """
         t = _new(Tensor)
-        t.array, t.grad, t.requires_grad, t._ctx, t._index, t._version = data, None, requires_grad, ctx, index, None
+        t.array, t.grad, t.requires_grad, t._ctx, t._index, t._version = array, None, requires_grad, ctx, index, None
         return t
+
+    _make = wrap  # the earlier private name
 
     # ----- what a tensor is
     shape = property(lambda self: tuple(self.array.shape))
@@ -156,10 +96,11 @@ class Tensor:
     ndim = property(lambda self: self.array.ndim)
     device = property(lambda self: backend.device_of(self.array))
     is_leaf = property(lambda self: self._ctx is None)
+    is_cuda = property(lambda self: self.device == "cuda")
 
     def size(self, dim: int | None = None):
         """The shape (torch's ``size()``), or its length along ``dim``."""
-        return self.shape if dim is None else self.shape[dim]
+        return self.shape if dim is None else self.shape[indexing.check_dim(dim, self.ndim, "size")]
 
     def numel(self) -> int:
         """The number of elements."""
@@ -168,6 +109,9 @@ class Tensor:
     def dim(self) -> int:
         """The number of dimensions."""
         return self.array.ndim
+
+    def is_floating_point(self) -> bool:
+        return dtypes.is_floating(self.dtype)
 
     @property
     def data(self) -> "Tensor":
@@ -184,6 +128,8 @@ class Tensor:
         self.array = value.array if isinstance(value, Tensor) else value
 
     def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
         return len(self.array)
 
     def __repr__(self) -> str:
@@ -193,26 +139,46 @@ class Tensor:
         return f"Tensor({body}, dtype={self.dtype}{dev}{grad})"
 
     def numpy(self) -> np.ndarray:
-        """The data as a NumPy array (copied from the GPU when it lives there)."""
+        """The data as a NumPy array: shares memory on the CPU (as torch), copied from the GPU.
+
+        Unlike torch, allowed on a tensor that requires grad (no need for ``.detach()`` first).
+        """
         return backend.to_numpy(self.array)
 
-    def item(self) -> float:
+    def item(self):
+        """The one element as a Python number."""
         if self.array.size != 1:
             raise ValueError(f"item() needs a tensor of one element, got shape {self.shape}")
         return self.array.item()
 
+    def __bool__(self) -> bool:
+        """The truth of a one-element tensor; refused for more (as torch: `==` is elementwise)."""
+        if self.array.size != 1:
+            raise RuntimeError(f"the truth value of a tensor of shape {self.shape} (more than one value) is "
+                               "ambiguous: use .any() / .all(), or tr.equal(a, b) to compare tensors")
+        return bool(self.array.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def tolist(self):
+        """The data as (nested) Python lists of numbers."""
+        return backend.to_numpy(self.array).tolist()
+
     def detach(self) -> "Tensor":
         """The same data, cut from the graph (shares memory and the version counter, as torch)."""
         t = _make(self.array)
-        if self._version is None:
-            self._version = [0]
-        t._version = self._version
+        t._version = self._shared_version()
         return t
 
-    def to(self, device: str | None = None, dtype=None) -> "Tensor":
-        """A copy on ``device`` and/or of ``dtype`` (self when nothing changes); differentiable."""
-        from .ops.shape import To
-        return To.apply(self, device=backend.check_device(device or self.device), dtype=dtype)
+    def _shared_version(self) -> list:
+        """The version counter as a list that an alias can share (created at 0 when there is none yet)."""
+        if self._version is None:
+            self._version = [0]
+        return self._version
 
     def retain_grad(self) -> None:
         """Keep this intermediate's ``.grad`` after backward (leaves always keep theirs)."""
@@ -223,7 +189,7 @@ class Tensor:
             ctx.retained = ctx.retained + (weakref.ref(self),)
 
     def requires_grad_(self, flag: bool = True) -> "Tensor":
-        if flag and not _float_dtype(self.dtype):
+        if flag and not dtypes.is_floating(self.dtype):
             raise TypeError(f"only floating-point tensors can require gradients, got dtype {self.dtype}")
         self.requires_grad = flag
         return self
@@ -236,99 +202,63 @@ class Tensor:
             self._version[0] += 1
 
     # ----- backpropagation
-    def backward(self, grad=None, retain_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph: bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (chain rule, reverse order).
 
-        ``grad`` is the upstream gradient, needed when self is not a scalar.
-        Saved arrays are freed afterwards unless ``retain_graph=True``.
+        ``gradient`` (a Tensor of self's shape and device) is the upstream gradient, needed when self
+        is not a scalar.  Saved arrays are freed afterwards unless ``retain_graph=True``.
         """
         if not self.requires_grad:
             raise RuntimeError("backward() on a tensor that does not require grad (no graph to walk)")
-        if grad is None:
+        if gradient is None:
             if self.array.size != 1:
                 raise RuntimeError(f"backward() of a non-scalar of shape {self.shape} needs a gradient argument")
             seed = backend.array_module(self.array).ones_like(self.array)
+        elif (type(gradient) is Tensor and type(gradient.array) is type(self.array)
+              and gradient.array.shape == self.array.shape and gradient.array.dtype.kind == "f"):
+            seed = gradient.array  # the common case, checked inline: nothing to complain about
         else:
-            seed = grad.array if isinstance(grad, Tensor) else grad
-            if seed.shape != self.array.shape:
-                raise ValueError(f"backward(): gradient of shape {tuple(seed.shape)} "
-                                 f"for a tensor of shape {self.shape}")
-        if self._ctx is None:  # backward of a leaf itself
-            return _accumulate(self, seed)
-        grads = {id(self._ctx): _slot(self._ctx)}
-        grads[id(self._ctx)][self._index] = seed
-        for ctx in _ops_in_reverse_order(self._ctx):
-            gs = grads.pop(id(ctx), None)
-            if gs is None:
-                continue
-            for ref in ctx.retained:
-                t = ref()
-                if t is not None and gs[t._index] is not None:
-                    _accumulate(t, gs[t._index])
-            for parent, pg in zip(ctx.parents, ctx.backward(*gs)):
-                if pg is None or not parent.requires_grad:
-                    continue
-                pctx = parent._ctx
-                if pctx is None:  # a leaf: nothing further up, so it takes its share at once
-                    _accumulate(parent, pg)
-                    continue
-                slot = grads.get(id(pctx))
-                if slot is None:
-                    slot = grads[id(pctx)] = _slot(pctx)
-                i = parent._index
-                slot[i] = pg if slot[i] is None else slot[i] + pg
-            if not retain_graph:
-                ctx.release()
+            seed = _seed(gradient, self)
+        _walk_backward(self, seed, retain_graph)
 
 
-def _slot(ctx: Function) -> list:
-    """One place per output of ``ctx`` for the gradient arriving there (None until one does)."""
-    return [None] * ctx.outputs
+_new, _make = object.__new__, Tensor.wrap  # hot-path shortcuts (no attribute lookup per op)
 
 
-def _accumulate(t: Tensor, g) -> None:
-    """t.grad += g, into a fresh array (astype copies): a gradient never aliases data or another gradient."""
-    t.grad = _make(g.astype(t.array.dtype) if t.grad is None else t.grad.array + g)
+def _check_numeric(dtype, data=None) -> None:
+    if np.dtype(dtype).kind not in dtypes.NUMERIC_KINDS:
+        raise TypeError(f"Tensor: expected numeric data (bool, integer or floating point), got an array of "
+                        f"dtype {dtype}" + ("" if data is None else f": {str(data)[:60]}"))
 
 
-_new, _make = object.__new__, Tensor._make  # hot-path shortcuts (no attribute lookup per op)
+def _from_python(data, dtype):
+    """Python numbers and (nested) lists as an array: floats float32, ints int64 (torch.tensor's rules)."""
+    if isinstance(data, (list, tuple)) and any(isinstance(v, Tensor) for v in data):
+        data = [v.numpy() if isinstance(v, Tensor) else v for v in data]
+    try:
+        arr = np.asarray(data, dtype=dtype)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"Tensor: expected a number or a (nested) list of numbers of a regular shape, "
+                        f"got {str(data)[:60]} ({e})") from None
+    _check_numeric(arr.dtype, data)
+    if dtype is None and arr.dtype == np.float64:
+        arr = arr.astype(np.float32)
+    return arr
 
 
-def _ops_in_reverse_order(root: Function) -> list[Function]:
-    """The op nodes that need a gradient, each after every node that uses one of its outputs.
-
-    An iterative depth-first post-order, reversed.  Leaves are left out: they
-    use nothing, so backward hands them their gradient the moment it arrives.
-    A node whose saved arrays were freed, or whose saved inputs were changed
-    in place since forward, stops it here, before anything is written.
-    """
-    order, visited, stack = [], {id(root)}, [(root, iter(root.parents))]
-    while stack:
-        node, inputs = stack[-1]
-        for p in inputs:  # resumes where it left off when node is back on top
-            pctx = p._ctx
-            if pctx is not None and p.requires_grad and id(pctx) not in visited:
-                visited.add(id(pctx))
-                stack.append((pctx, iter(pctx.parents)))
-                break
-        else:  # every input of node is ordered: node goes after them
-            if node.released:  # checked for all before any gradient is computed or written
-                raise RuntimeError("backward through the graph a second time: its saved arrays were freed; "
-                                   "call backward(retain_graph=True) the first time")
-            if node.versions is not None:
-                _check_versions(node)
-            order.append(node)
-            stack.pop()
-    order.reverse()
-    return order
-
-
-def _check_versions(node: Function) -> None:
-    for i, (t, v) in enumerate(zip(node.parents, node.versions)):
-        now = t._version and t._version[0]
-        if now != v:
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by an in-place "
-                f"operation: input {i} of {type(node).__name__}, a tensor of shape {t.shape}, is at version "
-                f"{now}; expected version {v} instead (an optimizer.step() or an in-place op "
-                f"between forward and backward changes what backward would read)")
+def _seed(gradient, t: Tensor):
+    """backward's ``gradient`` argument checked: a Tensor (or array) of t's shape, on t's device."""
+    if isinstance(gradient, Tensor):
+        seed = gradient.array
+    elif isinstance(gradient, np.ndarray) or hasattr(gradient, "__cuda_array_interface__"):
+        seed = gradient
+    else:
+        raise TypeError(f"backward(): gradient must be a Tensor or None, got {type(gradient).__name__}")
+    if backend.device_of(seed) != t.device:
+        raise backend.DeviceError(f"backward(): gradient on {backend.device_of(seed)!r} for a tensor on "
+                                  f"{t.device!r}; move it with .to({t.device!r})")
+    if tuple(seed.shape) != t.shape:
+        raise ValueError(f"backward(): gradient of shape {tuple(seed.shape)} for a tensor of shape {t.shape}")
+    if not dtypes.is_floating(seed.dtype):
+        raise TypeError(f"backward(): gradient must be floating point, got dtype {seed.dtype}")
+    return seed

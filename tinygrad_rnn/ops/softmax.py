@@ -7,7 +7,8 @@ its gradient is simply softmax(x) - onehot(target).
 from __future__ import annotations
 
 from ..backend import array_module
-from ..tensor import Function
+from ..indexing import check_dim
+from ..tensor import Function, Tensor
 
 
 def log_softmax_array(x, axis: int = -1):
@@ -77,3 +78,25 @@ class CrossEntropy(Function):
         xp.put_along_axis(dx, safe[..., None], xp.take_along_axis(dx, safe[..., None], axis=-1) - 1, axis=-1)
         scale = g[..., None] if reduction == "none" else (g / count if reduction == "mean" else g)
         return (dx * (keep[..., None] * scale),)
+
+
+# ----- functional forms (torch's dim; NumPy's axis as an alias)
+def softmax(x: Tensor, dim: int = -1, *, axis=None, dtype=None) -> Tensor:
+    """e**x / Σ e**x along ``dim`` (the last by default)."""
+    return Softmax.apply(_floating(x, dtype), axis=check_dim(dim if axis is None else axis, x.ndim, "softmax"))
+
+
+def log_softmax(x: Tensor, dim: int = -1, *, axis=None, dtype=None) -> Tensor:
+    """x - log Σ e**x along ``dim`` (the last by default)."""
+    return LogSoftmax.apply(_floating(x, dtype), axis=check_dim(dim if axis is None else axis, x.ndim,
+                                                                   "log_softmax"))
+
+
+def _floating(x, dtype):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"expected a Tensor, got {type(x).__name__}")
+    if dtype is not None:
+        return x.to(dtype=dtype)
+    if x.dtype.kind != "f":
+        raise TypeError(f"softmax: expected a floating-point tensor, got dtype {x.dtype}")
+    return x
