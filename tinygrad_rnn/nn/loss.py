@@ -48,8 +48,8 @@ def _class_target(name: str, input: Tensor, target, ignore_index: int):
     expected = (input.shape[0],) + input.shape[2:] if input.ndim >= 2 else ()
     if tuple(t.shape) != expected:
         what = "logits" if name == "cross_entropy" else "input"
-        raise ValueError(f"{name}: expected target of shape {expected} for {what} of shape {input.shape} "
-                         f"(classes on dim 1), got {tuple(t.shape)}")
+        raise ValueError(f"{name}: expected target of shape {expected} for {what} of shape {input.shape}, "
+                         f"got {tuple(t.shape)} (the classes are on dim 1, as torch's)")
     bad = (t != ignore_index) & ((t < 0) | (t >= classes))
     if bool(bad.any()):
         raise IndexError(f"{name}: Target {int(t[bad][0])} is out of bounds: class indices must lie in "
