@@ -93,7 +93,8 @@ def test_last_epoch_resume_and_epoch_argument_match_torch(name):
 def test_two_schedulers_chain_as_in_torch():
     ours, theirs = pair()
     ss = [lr_scheduler.ExponentialLR(ours, 0.9), lr_scheduler.MultiStepLR(ours, [4, 8], 0.1)]
-    ts = [torch.optim.lr_scheduler.ExponentialLR(theirs, 0.9), torch.optim.lr_scheduler.MultiStepLR(theirs, [4, 8], 0.1)]
+    tl = torch.optim.lr_scheduler
+    ts = [tl.ExponentialLR(theirs, 0.9), tl.MultiStepLR(theirs, [4, 8], 0.1)]
     for _ in range(15):
         ours.step()
         theirs.step()
