@@ -128,6 +128,8 @@ class CrossEntropyLoss(_Loss):
     def __init__(self, weight: Tensor | None = None, size_average=None, ignore_index: int = -100, reduce=None,
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         _check_reduction("CrossEntropyLoss", reduction, size_average, reduce)
+        if label_smoothing != 0.0:
+            raise NotImplementedError("CrossEntropyLoss: label_smoothing is not supported (only 0.0)")
         super().__init__(reduction)
         self.register_buffer("weight", weight)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
