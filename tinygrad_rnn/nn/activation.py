@@ -45,27 +45,28 @@ class Sigmoid(Module):
         return F.sigmoid(input)
 
 
-class Softmax(Module):
-    """y = e**x / Σ e**x along ``dim`` (torch's implicit choice, with its warning, when dim is None)."""
+class _AlongDim(Module):
+    """An activation taken along one ``dim`` (torch's implicit choice, with its warning, when dim is None)."""
+
+    function = None
 
     def __init__(self, dim: int | None = None) -> None:
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.softmax(input, self.dim)
+        return type(self).function(input, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
 
-class LogSoftmax(Module):
+class Softmax(_AlongDim):
+    """y = e**x / Σ e**x along ``dim``."""
+
+    function = staticmethod(F.softmax)
+
+
+class LogSoftmax(_AlongDim):
     """y = x - log Σ e**x along ``dim``."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        self.dim = dim
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.log_softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    function = staticmethod(F.log_softmax)
