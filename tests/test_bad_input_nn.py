@@ -74,6 +74,9 @@ def test_register_buffer_and_parameter_errors_name_the_value():
         m.register_buffer("x", np.zeros(1))
     with pytest.raises(TypeError, match="cannot assign Tensor to parameter 'p'"):
         m.register_parameter("p", tr.Tensor(np.zeros(1)))
+    with pytest.raises(TypeError, match="cannot assign Tensor as parameter 'weight'"):
+        m.weight = m.weight * 2  # as torch: the result is not a Parameter
+    assert isinstance(m.weight, nn.Parameter)
     with pytest.raises(ValueError, match="training mode is expected to be boolean, got 'yes'"):
         m.train("yes")
 

@@ -35,7 +35,9 @@ class _Container(Module):
         self._items: OrderedDict = OrderedDict()
 
     def _members(self):
-        return ((k, v) for k, v in self._items.items() if v is not None)
+        """The items, then anything a subclass set as an attribute (as torch's registration order)."""
+        yield from ((k, v) for k, v in self._items.items() if v is not None)
+        yield from super()._members()
 
     def __len__(self) -> int:
         return len(self._items)

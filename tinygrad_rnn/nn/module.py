@@ -41,6 +41,14 @@ class Module(ModuleState):
     def __init__(self) -> None:  # torch programs call super().__init__(); nothing needs setting up
         pass
 
+    def __setattr__(self, name: str, value) -> None:
+        old = vars(self).get(name)
+        if isinstance(old, Parameter) and value is not None and not isinstance(value, Parameter):
+            # e.g. ``self.weight = self.weight * 2`` would silently drop the weight from parameters()
+            raise TypeError(f"cannot assign {type(value).__name__} as parameter '{name}' "
+                            "(an nn.Parameter or None expected)")
+        object.__setattr__(self, name, value)
+
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
