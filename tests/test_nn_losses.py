@@ -49,7 +49,7 @@ def both(ours_fn, theirs_fn, x, *args):
     return la
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(problem=class_problems())
 def test_cross_entropy_matches_torch(problem):
     x, target, ii, weight, reduction = problem
@@ -59,7 +59,7 @@ def test_cross_entropy_matches_torch(problem):
                                     torch.as_tensor(weight), ignore_index=ii, reduction=reduction), x)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(problem=class_problems())
 def test_nll_loss_of_log_softmax_matches_torch(problem):
     x, target, ii, weight, reduction = problem
