@@ -1,18 +1,28 @@
 """Neural-network layers on the engine, named and shaped as ``torch.nn``.
 
-    Module, Parameter                      module.py
-    Linear, Embedding, Dropout             linear.py, embedding.py, dropout.py
-    RNNCell, LSTMCell, GRUCell             cells.py   (one step, the unrolled path)
-    RNN, LSTM, GRU                         rnn.py     (whole sequences, fused or unrolled)
+    Module, Parameter                          module.py (state dicts: state_dict.py)
+    Sequential, ModuleList, ModuleDict,
+    ParameterList, ParameterDict               containers.py
+    Linear, Embedding, Dropout                 linear.py, embedding.py, dropout.py
+    Identity, Tanh, ReLU, Sigmoid,
+    Softmax, LogSoftmax                        activation.py
+    CrossEntropyLoss, NLLLoss, MSELoss         loss.py
+    RNNCell, LSTMCell, GRUCell                 cells.py   (one step, the unrolled path)
+    RNN, LSTM, GRU                             rnn.py     (whole sequences, fused or unrolled)
     init, functional, utils (clipping)
 """
 from . import functional, init, utils
+from .activation import Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .cells import GRUCell, LSTMCell, RNNCell
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout
 from .embedding import Embedding
 from .linear import Linear
+from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, Parameter
 from .rnn import GRU, LSTM, RNN
 
-__all__ = ["Module", "Parameter", "Linear", "Embedding", "Dropout", "RNNCell", "LSTMCell", "GRUCell",
-           "RNN", "LSTM", "GRU", "init", "functional", "utils"]
+__all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+           "Linear", "Embedding", "Dropout", "Identity", "Tanh", "ReLU", "Sigmoid", "Softmax", "LogSoftmax",
+           "CrossEntropyLoss", "NLLLoss", "MSELoss", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
+           "init", "functional", "utils"]

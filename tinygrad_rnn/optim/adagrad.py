@@ -18,6 +18,9 @@ class Adagrad(Optimizer):
         super().__init__(params, lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                          initial_accumulator_value=initial_accumulator_value, eps=eps)
 
+    def state_keys(self, group):
+        return {"sum"}, {"step"}
+
     def update(self, p, g, state, group):
         h = group
         xp = array_module(p)

@@ -17,9 +17,11 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0):
-        if not all(0 <= b < 1 for b in betas):
-            raise ValueError(f"Adam: betas must lie in [0, 1), got {betas}")
-        super().__init__(params, lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+        betas = tuple(betas) if isinstance(betas, list) else betas  # checked with the others by Optimizer
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+    def state_keys(self, group):
+        return {"exp_avg", "exp_avg_sq"}, {"step"}
 
     def update(self, p, g, state, group):
         h = group

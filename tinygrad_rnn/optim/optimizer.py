@@ -7,20 +7,27 @@ and per-parameter state (momentum buffers, running averages).  ``step()``
 updates every parameter that has a gradient, in place, and bumps its version
 counter, so a graph recorded before the step refuses to backpropagate
 through the old weights; ``zero_grad()`` clears the gradients.
+
+Bad input is refused before anything changes: NaN or negative
+hyper-parameters, a parameter listed twice, a non-Tensor; and
+``load_state_dict`` checks the optimizer kind, group sizes, hyper-parameters,
+state keys and shapes of everything it is given before it writes anything.
 """
 from __future__ import annotations
 
-import copy
+import math
 from typing import Iterable
 
 import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
+from .state_check import SCHEDULER_KEYS, checked_state
 
 
 class Optimizer:
-    """Subclasses set ``defaults`` and write ``update(p, g, state, group)`` for one parameter."""
+    """Subclasses set ``defaults``, write ``update(p, g, state, group)`` for one parameter, and say which
+    state entries a parameter has (``state_keys``)."""
 
     defaults: dict = {}
 
@@ -29,6 +36,8 @@ class Optimizer:
         unknown = set(hyper) - set(type(self).defaults)
         if unknown:
             raise TypeError(f"{name}: unknown hyper-parameters {sorted(unknown)}")
+        if isinstance(params, (Tensor, dict)):
+            raise TypeError(f"{name}: params should be an iterable of Tensors or dicts, got a {type(params).__name__}")
         self.defaults = {**type(self).defaults, **hyper}
         self._check_hyper(self.defaults)
         params = list(params)
@@ -54,7 +63,14 @@ class Optimizer:
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"{name}: expected parameters to be Tensors, got {type(p).__name__}")
-        unknown = set(group) - set(self.defaults) - {"params"}
+            if not p.is_leaf:
+                raise ValueError(f"{name}: can't optimize a non-leaf Tensor (shape {p.shape}); "
+                                 "optimize the leaves it was computed from")
+        if len(set(map(id, params))) != len(params):
+            raise ValueError(f"{name}: a parameter group lists the same parameter more than once")
+        if not {id(p) for p in self.params}.isdisjoint(map(id, params)):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+        unknown = set(group) - set(self.defaults) - {"params"} - SCHEDULER_KEYS
         if unknown:
             raise TypeError(f"{name}: unknown hyper-parameters {sorted(unknown)} in a parameter group")
         new = {**self.defaults, **group, "params": params}
@@ -64,9 +80,22 @@ class Optimizer:
         self.param_groups.append(new)
 
     def _check_hyper(self, hyper: dict) -> None:
-        for name, value in hyper.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-                raise ValueError(f"{type(self).__name__}: {name} must be >= 0, got {value}")
+        """Numbers must be finite and >= 0; betas in [0, 1); flags booleans."""
+        name = type(self).__name__
+        for key, value in hyper.items():
+            if key == "params":
+                continue
+            if key == "betas":
+                if not (isinstance(value, (tuple, list)) and len(value) == 2
+                        and all(isinstance(b, (int, float)) and 0 <= b < 1 for b in value)):
+                    raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {value}")
+            elif isinstance(type(self).defaults.get(key), bool):
+                if not isinstance(value, (bool, np.bool_)):
+                    raise TypeError(f"{name}: {key} must be True or False, got {value!r}")
+            elif not isinstance(value, (int, float, np.number)) or isinstance(value, bool):
+                raise TypeError(f"{name}: {key} must be a number, got {value!r}")
+            elif math.isnan(value) or value < 0:
+                raise ValueError(f"{name}: {key} must be >= 0, got {value}")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.params:
@@ -88,6 +117,10 @@ class Optimizer:
         """Update the array ``p`` in place from its gradient ``g`` (weight decay already added)."""
         raise NotImplementedError
 
+    def state_keys(self, group: dict) -> tuple[set, set]:  # pragma: no cover - abstract
+        """(names of per-parameter arrays, names of per-parameter numbers) an update with ``group`` keeps."""
+        raise NotImplementedError
+
     def state_dict(self) -> dict:
         """torch's layout: {'state': {index: {name: NumPy array or number}}, 'param_groups': [...]}.
 
@@ -104,24 +137,21 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, sd: dict) -> None:
-        """Restore hyper-parameters and per-parameter state saved by ``state_dict``."""
-        name = type(self).__name__
-        groups = sd.get("param_groups") if isinstance(sd, dict) else None
-        if groups is None or len(groups) != len(self.param_groups) or \
-                [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
-            sizes = [len(g["params"]) for g in self.param_groups]
-            got = None if groups is None else [len(g.get("params", ())) for g in groups]
-            raise ValueError(f"{name}.load_state_dict: expected groups of {sizes} parameters, got {got}")
-        params = self.params
-        for group, saved in zip(self.param_groups, groups):
-            group.update({k: v for k, v in saved.items() if k != "params"})
-        self.state = [{} for _ in params]
-        for i, s in sd["state"].items():
-            p = params[int(i)]
-            xp = backend.module_for(p.device)
-            self.state[int(i)] = {k: xp.array(v, dtype=p.dtype) if isinstance(v, np.ndarray) else copy.copy(v)
-                                  for k, v in s.items()}
+        """Restore hyper-parameters and per-parameter state saved by ``state_dict`` (ours or torch's).
+
+        Everything is checked first (kind, group sizes, hyper-parameters, state keys, shapes, numbers);
+        on any problem a ValueError or TypeError names it and nothing has changed.
+        """
+        groups, state = checked_state(self, sd, _kinds(Optimizer))
+        for group, hyper in zip(self.param_groups, groups):
+            group.update(hyper)
+        self.state = state
 
     def __repr__(self) -> str:
         groups = "; ".join(", ".join(f"{k}={v}" for k, v in g.items() if k != "params") for g in self.param_groups)
         return f"{type(self).__name__}({groups})"
+
+
+def _kinds(cls: type) -> list[type]:
+    """Every optimizer class (to name the kind a foreign state dict belongs to)."""
+    return [cls] + [k for sub in cls.__subclasses__() for k in _kinds(sub)]

@@ -19,6 +19,10 @@ class RMSprop(Optimizer):
         super().__init__(params, lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                          centered=centered)
 
+    def state_keys(self, group):
+        arrays = {"square_avg"} | ({"momentum_buffer"} if group["momentum"] else set())
+        return arrays | ({"grad_avg"} if group["centered"] else set()), {"step"}
+
     def update(self, p, g, state, group):
         h = group
         xp = array_module(p)

@@ -20,6 +20,9 @@ class SGD(Optimizer):
         super().__init__(params, lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                          nesterov=nesterov)
 
+    def state_keys(self, group):
+        return ({"momentum_buffer"} if group["momentum"] else set()), set()
+
     def update(self, p, g, state, group):
         h = group
         if h["momentum"]:
