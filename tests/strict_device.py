@@ -23,11 +23,14 @@ from __future__ import annotations
 import ast
 import contextlib
 import operator
+import os
 import traceback
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tinygrad_rnn import backend
 
@@ -61,6 +64,7 @@ class Syncs(Counter):
     def __init__(self):
         super().__init__()
         self.where: list[str] = []
+        self.bytes = 0
 
     def record(self, kind: str) -> None:
         self[kind] += 1
@@ -74,10 +78,11 @@ class Syncs(Counter):
 
     def reset(self) -> None:
         self.clear()
-        self.where = []
+        self.where, self.bytes = [], 0
 
 
-SYNCS = Syncs()
+SYNCS = Syncs()      # device -> host reads
+UPLOADS = Syncs()    # host -> device copies ("upload" once per copy; ``UPLOADS.bytes`` in all)
 HOST_TYPES = (bool, int, float, complex, np.generic)
 
 
@@ -91,7 +96,11 @@ def _unwrap(x, host_ok: bool = False):
     if type(x) is StrictArray:
         return x._a
     if isinstance(x, np.ndarray):
-        return x if host_ok else _reject_host(x)
+        if not host_ok:
+            _reject_host(x)
+        UPLOADS.record("upload")
+        UPLOADS.bytes += x.nbytes
+        return x
     if isinstance(x, (list, tuple)):
         return type(x)(_unwrap(v, host_ok) for v in x)
     if isinstance(x, dict):
@@ -199,6 +208,13 @@ class StrictArray:
     def __array__(self, dtype=None, copy=None):
         raise TypeError("Implicit conversion to a NumPy array is not allowed. "
                         "Please use `.get()` to construct a NumPy array explicitly.")
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        """As CuPy arrays have (libraries detect device arrays by it); the pointer is host memory here."""
+        a = self._a
+        return {"shape": a.shape, "typestr": a.dtype.str, "descr": a.dtype.descr, "version": 3,
+                "strides": None if a.flags.c_contiguous else a.strides, "data": (a.ctypes.data, False)}
 
     def __repr__(self):
         return f"StrictArray({self._a!r})"  # for test failures only: not a counted read
@@ -327,15 +343,55 @@ class StrictModule:
 STRICT = StrictModule()
 
 
+def reset_counts() -> None:
+    SYNCS.reset()
+    UPLOADS.reset()
+
+
 @contextlib.contextmanager
 def strict_cuda():
     """Make the stand-in the backend's "cuda" device for the duration (CuPy is not imported)."""
     saved_cupy, saved_registry = backend._cupy, dict(backend._registry)
     backend._cupy = STRICT
     backend.register_array_type(StrictArray, STRICT, "cuda")
+    reset_counts()
     try:
         yield STRICT
     finally:
         backend._cupy = saved_cupy
         backend._registry.clear()
         backend._registry.update(saved_registry)
+
+
+# "strict" (the default): the stand-in above; "cuda": real CuPy on a GPU (benchmarks/gpu_check.sh sets it).
+TEST_DEVICE = os.environ.get("TINYGRAD_RNN_TEST_DEVICE", "strict").strip().lower()
+
+
+@dataclass
+class Gpu:
+    """What a GPU test runs on: the device name ("cuda"), its array module, and whether it is the stand-in."""
+    xp: object
+    strict: bool
+    name: str = "cuda"
+
+    def need_strict(self, what: str) -> None:
+        if not self.strict:
+            pytest.skip(f"{what} needs the strict stand-in (real CuPy does not count host reads)")
+
+
+def gpu_device():
+    """The body of a test file's ``gpu`` fixture (``yield from gpu_device()``): the "cuda" device, as the
+    strict stand-in, or real CuPy with TINYGRAD_RNN_TEST_DEVICE=cuda.
+
+    Asking for real CuPy where there is none fails (it does not skip): a GPU check must not pass by
+    running nothing.
+    """
+    if TEST_DEVICE == "cuda":
+        if not backend.cuda_available():
+            pytest.fail("TINYGRAD_RNN_TEST_DEVICE=cuda, but CuPy or a GPU is not available")
+        yield Gpu(backend.module_for("cuda"), strict=False)
+    elif TEST_DEVICE == "strict":
+        with strict_cuda() as xp:
+            yield Gpu(xp, strict=True)
+    else:
+        pytest.fail(f"TINYGRAD_RNN_TEST_DEVICE={TEST_DEVICE!r}: expected 'strict' or 'cuda'")
