@@ -1,8 +1,11 @@
 """The whole library on the GPU (the strict stand-in, or real CuPy): values and gradients equal to the CPU's.
 
 Each test runs the same computation twice from the same float64 numbers, on
-"cpu" and on "cuda", and holds the two equal (rtol 1e-12: the same arithmetic
-on the stand-in; real CuPy's kernels differ only in rounding).
+"cpu" and on "cuda", and holds the two equal: rtol 1e-12 on the stand-in (the
+same NumPy arithmetic, but for the order of the sums in the embedding's
+scatter-add, which takes NumPy's fast path on the CPU only); rtol 1e-9 on a real
+GPU, whose cuBLAS products and atomic scatter-adds sum in other orders, and
+BPTT and Adam carry the rounding through several steps.
 """
 import numpy as np
 import pytest
@@ -12,7 +15,7 @@ from tinygrad_rnn import backend, nn, optim
 from tinygrad_rnn.nn import functional as F
 from tinygrad_rnn.tasks import VOCAB, CopyTask
 
-from .strict_device import gpu_device
+from .strict_device import TEST_DEVICE, gpu_device
 
 
 @pytest.fixture
@@ -20,11 +23,11 @@ def gpu():
     """The "cuda" device: the strict stand-in, or real CuPy with TINYGRAD_RNN_TEST_DEVICE=cuda."""
     yield from gpu_device()
 
-RTOL = 1e-12
+RTOL = 1e-12 if TEST_DEVICE == "strict" else 1e-9
 
 
 def close(a, b, what=""):
-    np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-14, err_msg=what)
+    np.testing.assert_allclose(a, b, rtol=RTOL, atol=RTOL * 1e-2, err_msg=what)
 
 
 def grads(module):
