@@ -48,24 +48,8 @@ def test_a_training_step_reads_nothing_back_unless_asked(gpu):
         assert SYNCS.total == 0, reads("in a training step that asked for nothing")
 
 
-def test_fit_with_clipping_reads_at_most_the_loss_and_the_norm(gpu):
-    gpu.need_strict("counting host reads")
-    model = copy_model()
-    opt = optim.Adam(model.parameters(), lr=0.01)
-    seen = []
-
-    def on_step(record):
-        seen.append(SYNCS.total)
-        SYNCS.reset()
-    SYNCS.reset()
-    tr.fit(model, opt, CopyTask(lag=5, batch=4, seed=0), lambda logits, y: F.cross_entropy(logits, y), 3,
-           clip=1.0, progress=False, on_step=on_step)
-    assert len(seen) == 3 and max(seen) <= 2, f"host reads per step {seen}"
-
-
-def test_fit_without_clipping_reads_only_the_loss(gpu):
-    """Needs train.py (io's) to skip the norm when clip=None: FAILS on the gpu branch alone, by design."""
-    gpu.need_strict("counting host reads")
+def reads_per_fit_step(clip, steps=3) -> list:
+    """The host reads of each step of ``tr.fit`` on the copy task, as 'kind at file:line function' lists."""
     model = copy_model()
     opt = optim.Adam(model.parameters(), lr=0.01)
     seen = []
@@ -74,8 +58,22 @@ def test_fit_without_clipping_reads_only_the_loss(gpu):
         seen.append(list(SYNCS.where))
         SYNCS.reset()
     SYNCS.reset()
-    tr.fit(model, opt, CopyTask(lag=5, batch=4, seed=0), lambda logits, y: F.cross_entropy(logits, y), 2,
-           clip=None, progress=False, on_step=on_step)
+    tr.fit(model, opt, CopyTask(lag=5, batch=4, seed=0), lambda logits, y: F.cross_entropy(logits, y), steps,
+           clip=clip, progress=False, on_step=on_step)
+    assert len(seen) == steps
+    return seen
+
+
+def test_fit_with_clipping_reads_at_most_the_loss_and_the_norm(gpu):
+    gpu.need_strict("counting host reads")
+    seen = reads_per_fit_step(clip=1.0)
+    assert all(len(s) <= 2 for s in seen), f"host reads per step with clip=1.0: {seen}"
+
+
+def test_fit_without_clipping_reads_only_the_loss(gpu):
+    """Needs train.py (io's) to skip the norm when clip=None: FAILS on the gpu branch alone, by design."""
+    gpu.need_strict("counting host reads")
+    seen = reads_per_fit_step(clip=None)
     assert all(len(s) <= 1 for s in seen), f"host reads per step with clip=None: {seen}"
 
 
