@@ -14,7 +14,7 @@ from pathlib import Path
 
 import tinygrad_rnn
 
-from .strict_device import CUPY13
+from .cupy13 import CUPY13
 
 PACKAGE = Path(tinygrad_rnn.__file__).parent
 MODULE_CALLS = {"array_module", "module_for", "_import_cupy"}
