@@ -1,10 +1,12 @@
-"""Devices: the default and its environment variable, .to(), mixed-device errors, and no implicit host copies.
+"""Devices: the default and its environment variable, .to(), mixed-device errors, the op table on the GPU.
 
-No GPU is needed: ``DeviceArray`` below stands in for a CuPy array.  NumPy's
-functions work on it (as CuPy's ``__array_ufunc__``/``__array_function__``
-make them), but mixing it with a host ``ndarray`` raises, as CuPy does, and
-every result stays a DeviceArray, so an op that builds a host array with
-``np.…`` instead of asking the backend for the array module fails here.
+No GPU is needed: the ``gpu`` fixture is the strict CuPy 13 stand-in of
+``strict_device.py`` (not an ndarray, no implicit host conversion, CuPy 13's
+names only, indices wrap around), or real CuPy with
+``TINYGRAD_RNN_TEST_DEVICE=cuda``.  The whole library on it:
+``test_device_library.py``; host reads per training step:
+``test_device_syncs.py``; the names the package takes from an array module:
+``test_cupy_namespace.py``.
 """
 import os
 import subprocess
@@ -17,94 +19,81 @@ import tinygrad_rnn as tr
 from tinygrad_rnn import backend
 
 from .conftest import OPS
-
-
-class DeviceArray(np.ndarray):
-    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        if out is not None:
-            kwargs["out"] = tuple(_unwrap(o) for o in out)
-        result = getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
-        return None if method == "at" else _wrap(result)
-
-    def __array_function__(self, func, types, args, kwargs):
-        return _wrap(func(*_unwrap(args), **_unwrap(kwargs)))
-
-
-def _unwrap(x, host_ok=False):
-    if type(x) is np.ndarray and not host_ok:
-        raise TypeError(f"host ndarray of shape {x.shape} mixed with a device array (implicit conversion)")
-    if isinstance(x, DeviceArray):
-        return x.view(np.ndarray)
-    if isinstance(x, (list, tuple)):
-        return type(x)(_unwrap(v, host_ok) for v in x)
-    if isinstance(x, dict):
-        return {k: _unwrap(v, host_ok) for k, v in x.items()}
-    return x
-
-
-def _wrap(x):
-    if isinstance(x, (np.ndarray, np.generic)) and not isinstance(x, DeviceArray):
-        return np.asarray(x).view(DeviceArray)
-    if isinstance(x, (list, tuple)):
-        return type(x)(_wrap(v) for v in x)
-    return x
-
-
-class DeviceModule:
-    """The array module of DeviceArray: NumPy's functions, with results on the 'device'.
-
-    Only ``asarray``/``array`` take host arrays: the explicit copy to the device.
-    """
-
-    def __getattr__(self, name):
-        obj = getattr(np, name)
-        if isinstance(obj, (np.ufunc, type)) or not callable(obj):
-            return obj
-        host_ok = name in ("asarray", "array")
-        return lambda *a, **k: _wrap(obj(*_unwrap(a, host_ok), **_unwrap(k, host_ok)))
+from .strict_device import STRICT, SYNCS, StrictArray, gpu_device
 
 
 @pytest.fixture
-def fake_device():
-    backend.register_array_type(DeviceArray, DeviceModule(), "fake")
-    yield
-    backend._registry.pop(DeviceArray)
-
-
-def on_device(a):
-    return tr.Tensor._make(np.asarray(a, dtype=np.float64).view(DeviceArray), True)
-
+def gpu():
+    """The "cuda" device: the strict stand-in, or real CuPy with TINYGRAD_RNN_TEST_DEVICE=cuda."""
+    yield from gpu_device()
 
 R = np.random.default_rng(1)
 
 
 @pytest.mark.parametrize("name", sorted(OPS))
-def test_ops_keep_data_on_its_device(name, fake_device):
+def test_ops_keep_data_on_its_device_and_match_the_cpu(name, gpu):
     fn, shapes = OPS[name]
     arrays = [R.standard_normal(s) for s in shapes]
     tr.manual_seed(0)
     host = [tr.Tensor(a, requires_grad=True) for a in arrays]
     expected = fn(*host)
-    expected.backward(np.ones(expected.shape))
-    tr.manual_seed(0)
-    dev = [on_device(a) for a in arrays]
+    upstream = R.standard_normal(expected.shape)
+    expected.backward(tr.Tensor(upstream))
+    tr.manual_seed(0)  # the same dropout mask on both devices: the mask stream is computed, not uploaded
+    dev = [tr.Tensor(a, requires_grad=True, device="cuda") for a in arrays]
     y = fn(*dev)
-    assert type(y.array) is DeviceArray, f"{name} returned a {type(y.array).__name__}"
-    y.backward(np.ones(y.shape).view(DeviceArray))
+    assert y.device == "cuda", f"{name} returned a {type(y.array).__name__}"
+    y.backward(tr.Tensor(upstream, device="cuda"))
     for d, h in zip(dev, host):
-        assert type(d.grad.array) is DeviceArray, f"{name}'s gradient is a {type(d.grad.array).__name__}"
-        np.testing.assert_allclose(d.grad.array.view(np.ndarray), h.grad.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(y.array.view(np.ndarray), expected.numpy(), rtol=1e-12)
+        assert d.grad.device == "cuda", f"{name}'s gradient is a {type(d.grad.array).__name__}"
+        np.testing.assert_allclose(d.grad.numpy(), h.grad.numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(y.numpy(), expected.numpy(), rtol=1e-12, atol=1e-15)
 
 
-def test_the_stand_in_really_refuses_host_arrays(fake_device):
-    with pytest.raises(TypeError, match="implicit conversion"):
-        np.ones(3).view(DeviceArray) + np.ones(3)
+def test_the_stand_in_refuses_implicit_host_conversion(gpu):
+    gpu.need_strict("the stand-in's own behaviour")
+    a = STRICT.ones(3)
+    assert not isinstance(a, np.ndarray)
+    with pytest.raises(TypeError, match="Implicit conversion to a NumPy array is not allowed"):
+        np.asarray(a)
+    with pytest.raises(TypeError, match="Unsupported type <class 'numpy.ndarray'>"):
+        a + np.ones(3)
+    with pytest.raises(TypeError, match="Unsupported type"):
+        STRICT.concatenate([a, np.ones(3)])
 
 
-def test_mixing_devices_names_them(fake_device):
-    with pytest.raises(backend.DeviceError, match="expected all tensors on one device, got fake, cpu"):
-        on_device(np.ones(3)) + tr.Tensor(np.ones(3))
+def test_the_stand_in_counts_host_reads_and_returns_no_scalars(gpu):
+    gpu.need_strict("the stand-in's own behaviour")
+    a = STRICT.asarray(np.arange(4.0))
+    total = a.sum()
+    assert type(total) is StrictArray and total.shape == ()
+    SYNCS.reset()
+    float(total), int(total), bool(total), total.item(), a.get(), a.tolist(), STRICT.asnumpy(a)
+    assert dict(SYNCS) == {"float": 1, "int": 1, "bool": 1, "item": 1, "get": 2, "tolist": 1}
+
+
+def test_the_stand_in_has_only_cupy_13_names(gpu):
+    gpu.need_strict("the stand-in's own behaviour")
+    assert STRICT.take_along_axis and STRICT.add and STRICT.uint64 is np.uint64
+    with pytest.raises(AttributeError, match="put_along_axis"):
+        STRICT.put_along_axis  # noqa: B018  (CuPy has it from 14.0 only)
+
+
+def test_the_stand_in_wraps_out_of_range_indices_as_cupy_does(gpu):
+    gpu.need_strict("the stand-in's own behaviour")
+    a = STRICT.asarray(np.array([10.0, 11.0, 12.0]))
+    idx = STRICT.asarray(np.array([3, -4]))
+    np.testing.assert_array_equal(a[idx].get(), [10.0, 12.0])
+    np.testing.assert_array_equal(STRICT.take_along_axis(a, idx, axis=0).get(), [10.0, 12.0])
+    STRICT.add.at(a, idx, 1.0)
+    np.testing.assert_array_equal(a.get(), [11.0, 11.0, 13.0])  # indices 3 and -4 wrap to 0 and 2
+    with pytest.raises(IndexError):
+        a[3]  # noqa: B018  (a plain integer index still raises on CuPy)
+
+
+def test_mixing_devices_names_them(gpu):
+    with pytest.raises(backend.DeviceError, match="expected all tensors on one device, got cuda, cpu"):
+        tr.Tensor(np.ones(3), device="cuda") + tr.Tensor(np.ones(3))
 
 
 def test_unknown_device_is_refused():

@@ -100,6 +100,34 @@ def to_numpy(data) -> np.ndarray:
     return data if isinstance(data, np.ndarray) else to_device(data, "cpu")
 
 
+def device_key(data) -> str:
+    """Which memory ``data`` lives in: 'cpu', or 'cuda:N' for a CuPy array on GPU N (pools key by it)."""
+    device = device_of(data)
+    gpu = getattr(data, "device", None)  # CuPy arrays carry their cupy.cuda.Device
+    return device if gpu is None or not hasattr(gpu, "id") else f"{device}:{gpu.id}"
+
+
+def current_device_key(xp) -> str:
+    """The memory a new array of module ``xp`` is allocated in: 'cpu', or 'cuda:N' for CuPy's current GPU."""
+    if xp is np:
+        return "cpu"
+    cuda = getattr(xp, "cuda", None)
+    device = next((d for m, d in _registry.values() if m is xp), "cuda")
+    return device if cuda is None else f"{device}:{cuda.runtime.getDevice()}"
+
+
+def indices_in_range(indices, size: int, allowed: int | None = None) -> bool:
+    """True when every index lies in [0, size) (or equals ``allowed``, e.g. an ignore_index).
+
+    No host read for NumPy data; exactly one (a synchronisation) for data on a GPU, where an
+    out-of-range index would otherwise wrap around silently instead of raising.
+    """
+    bad = (indices < 0) | (indices >= size)
+    if allowed is not None:
+        bad &= indices != allowed
+    return not bool(bad.any())
+
+
 def set_default_device(device: str) -> None:
     """Set the device that new tensors are created on when none is named."""
     global _default_device

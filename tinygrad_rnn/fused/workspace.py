@@ -8,29 +8,31 @@ GRU step of batch 128, hidden 128, 40 steps faulted in ~16 MB per step, about a
 fifth of its time).  So the fused Functions take those arrays from this pool
 and give them back when the graph releases them (``Function.release``); only
 arrays that never leave the Function are pooled, never an output or a gradient.
+
+Arrays are pooled per device ('cpu', 'cuda:0', 'cuda:1', ...): an array
+allocated on one GPU is never handed to a computation on another.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..backend import array_module
+from ..backend import current_device_key, device_key
 
 
 class Workspace:
     def __init__(self, keep: int = 4):
-        self.keep = keep  # free arrays kept per (module, shape, dtype)
+        self.keep = keep  # free arrays kept per (device, shape, dtype)
         self.free: dict = {}
 
     def empty(self, xp, shape: tuple, dtype):
         """An uninitialised array of ``shape``: a reused one when the pool has it."""
-        stack = self.free.get((xp, tuple(shape), np.dtype(dtype).str))
+        stack = self.free.get((current_device_key(xp), tuple(shape), np.dtype(dtype).str))
         return stack.pop() if stack else xp.empty(shape, dtype=dtype)
 
     def give(self, *arrays) -> None:
         """Return arrays to the pool; the caller must hold no other reference that it still uses."""
         for a in arrays:
-            xp = array_module(a)
-            stack = self.free.setdefault((xp, tuple(a.shape), a.dtype.str), [])
+            stack = self.free.setdefault((device_key(a), tuple(a.shape), a.dtype.str), [])
             if len(stack) < self.keep:
                 stack.append(a)
 

@@ -36,12 +36,15 @@ __all__ = [  # the functional forms; tensor_methods.py makes Tensor's methods of
 def cross_entropy(logits: Tensor, target, reduction: str = "mean", ignore_index: int = -100) -> Tensor:
     """Mean (or sum, or per-element) of -log softmax(logits)[target], fused and stable.
 
-    logits: (..., C) with classes on the last axis; target: integers of shape (...).
+    logits: (..., C) with classes on the last axis; target: integers of shape (...) in [0, C) or equal to
+    ``ignore_index``, a Tensor on the logits' device or host data.  Checking the range reads nothing back
+    for host targets and one value for targets on a GPU (where a bad one would wrap around silently).
     """
-    t = target.array if isinstance(target, Tensor) else array_module(logits.array).asarray(target)
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: expected integer class targets, got dtype {t.dtype}")
-    if logits.ndim < 1 or tuple(t.shape) != logits.shape[:-1]:
+    from .layers import index_array
+    if logits.ndim < 1:
+        raise ValueError(f"cross_entropy: expected logits of shape (..., classes), got {logits.shape}")
+    t = index_array(target, logits, logits.shape[-1], "cross_entropy", "class targets", allowed=ignore_index)
+    if tuple(t.shape) != logits.shape[:-1]:
         raise ValueError(f"cross_entropy: expected target of shape {logits.shape[:-1]} for logits of shape "
                          f"{logits.shape}, got {tuple(t.shape)}")
     if reduction not in ("mean", "sum", "none"):
@@ -50,21 +53,26 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", ignore_index:
 
 
 def embedding(idx, weight: Tensor) -> Tensor:
-    """Rows of ``weight`` at integer indices ``idx`` (any shape): output idx.shape + (dim,)."""
-    i = idx.array if isinstance(idx, Tensor) else array_module(weight.array).asarray(idx)
-    if i.dtype.kind not in "iu":
-        raise TypeError(f"embedding: expected integer indices, got dtype {i.dtype}")
+    """Rows of ``weight`` at integer indices ``idx`` (any shape): output idx.shape + (dim,).
+
+    ``idx``: a Tensor on the weight's device, or host data.  Checking the range reads nothing back for
+    host ids and one value for ids on a GPU (where a bad one would wrap around silently).
+    """
+    from .layers import index_array
+    i = index_array(idx, weight, weight.shape[0], "embedding", "indices", called="ids")
     return EmbeddingLookup.apply(weight, idx=i)
 
 
 def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
-    """Zero each element with probability p and scale the rest by 1/(1-p); identity when not training."""
+    """Zero each element with probability p and scale the rest by 1/(1-p); identity when not training.
+
+    The mask is drawn where x lives (``rng.keep_mask``): nothing is copied between host and device.
+    """
     if not 0 <= p <= 1:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
     if not training or p == 0:
         return x
     from .. import rng
-    keep = rng.generator().random(x.shape) >= p
-    scale = 0.0 if p == 1 else 1.0 / (1 - p)
-    mask = array_module(x.array).asarray(keep * scale, dtype=x.dtype)
+    mask = rng.keep_mask(array_module(x.array), x.shape, p).astype(x.dtype)
+    mask *= 0.0 if p == 1 else 1.0 / (1 - p)
     return DropoutMask.apply(x, mask=mask)

@@ -26,24 +26,33 @@ def clip_grad_norm_(parameters: Iterable[Tensor], max_norm: float, norm_type: fl
 
     total_norm is the ``norm_type``-norm of all gradients together (``inf`` for
     the largest absolute value).  No gradients gives 0.0, and a zero gradient
-    is never divided by.
+    is never divided by.  The norm is summed where the gradients live and read
+    back once (one synchronisation on a GPU, however many parameters).
+    ``max_norm`` must be a number >= 0 (``inf``: measure, never clip).
     """
-    params = _with_grads(parameters)
-    if not params:
-        return 0.0
+    try:
+        limit = float(max_norm)
+    except (TypeError, ValueError):
+        raise TypeError(f"clip_grad_norm_: max_norm must be a number >= 0, got {max_norm!r}") from None
+    if not limit >= 0:  # also refuses NaN, which would silently skip clipping
+        raise ValueError(f"clip_grad_norm_: max_norm must be a number >= 0 (inf: never clip), got {max_norm!r}")
     norm_type = float(norm_type)
-    xp = array_module(params[0].grad.array)
+    grads = [p.grad.array for p in _with_grads(parameters) if p.grad.array.size]
+    if not grads:
+        return 0.0
+    xp = array_module(grads[0])
     if norm_type == math.inf:
-        total = max(float(xp.abs(p.grad.array).max()) if p.grad.array.size else 0.0 for p in params)
+        total = float(xp.stack([xp.abs(g).max() for g in grads]).max())
     else:
-        total = sum(float((xp.abs(p.grad.array) ** norm_type).sum()) for p in params) ** (1.0 / norm_type)
+        per_parameter = xp.stack([(g * g if norm_type == 2 else xp.abs(g) ** norm_type).sum() for g in grads])
+        total = float(per_parameter.sum()) ** (1.0 / norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} is {total}; "
                            "set error_if_nonfinite=False to clip anyway")
-    coef = max_norm / (total + 1e-6)
+    coef = limit / (total + 1e-6)
     if coef < 1:
-        for p in params:
-            p.grad.array *= coef
+        for g in grads:
+            g *= coef
     return total
 
 
