@@ -102,7 +102,7 @@ def wrap_indices(index, shape: tuple):
 METHODS = frozenset("""all any argmax argmin argsort astype clip conj copy cumprod cumsum diagonal dot fill flatten
 max mean min nonzero prod ravel repeat reshape round sort squeeze std sum swapaxes take trace transpose var view
 """.split())
-ATTRIBUTES = frozenset("shape dtype ndim size strides nbytes itemsize flags T real imag".split())
+ATTRIBUTES = frozenset("shape dtype ndim size strides nbytes itemsize flags T real imag base".split())
 
 
 def _binary(op, reflected=False):
@@ -207,6 +207,8 @@ class StrictArray:
 
     def __getattr__(self, name):
         if name in ATTRIBUTES:
+            if name == "base":  # CuPy's: the array this one is a view of, or None
+                return None if self._a.base is None else wrap(self._a.base)
             return wrap(getattr(self._a, name)) if name in ("T", "real", "imag") else getattr(self._a, name)
         if name not in METHODS:
             raise AttributeError(f"'cupy.ndarray' (strict stand-in) has no attribute {name!r}")

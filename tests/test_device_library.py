@@ -182,7 +182,7 @@ def copy_model(device):
 
 def train(model, task, steps, start=0, checkpoint=None):
     opt = optim.Adam(model.parameters(), lr=0.01)
-    return opt, lambda: tr.fit(model, opt, task, lambda logits, y: F.cross_entropy(logits, y), steps, clip=1.0,
+    return opt, lambda: tr.fit(model, opt, task, lambda logits, y: F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)), steps, clip=1.0,
                                start_step=start, progress=False, checkpoint=checkpoint, checkpoint_every=2)
 
 

@@ -118,7 +118,7 @@ def test_softmax_family(shape, seed):
 @given(lead=array_shapes(min_dims=1, max_dims=2, max_side=4), c=st.integers(1, 5), seed=seeds,
        reduction=st.sampled_from(["mean", "sum", "none"]), ignore=st.booleans())
 def test_cross_entropy(lead, c, seed, reduction, ignore):
-    x = rand(lead + (c,), seed)
+    x = rand(lead[:1] + (c,) + lead[1:], seed)  # (N, C, d...): the classes on dim 1, as torch's
     target = np.random.default_rng(seed).integers(0, c, size=lead)
     if ignore:
         target.reshape(-1)[0] = -100

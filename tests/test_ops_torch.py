@@ -49,10 +49,10 @@ CASES = {
     "cross_entropy_sum": (lambda a: F.cross_entropy(a, TARGET, reduction="sum"),
                           lambda a: torch.nn.functional.cross_entropy(a, torch.as_tensor(TARGET), reduction="sum"),
                           [(5, 4)]),
-    "cross_entropy_none_3d": (
+    "cross_entropy_none_3d": (  # (N, C, d): the classes on dim 1, as torch's
         lambda a: F.cross_entropy(a, TARGET[:4].reshape(2, 2) % 4, reduction="none"),
-        lambda a: torch.nn.functional.cross_entropy(a.reshape(4, 4), torch.as_tensor(TARGET[:4] % 4),
-                                                    reduction="none").reshape(2, 2), [(2, 2, 4)]),
+        lambda a: torch.nn.functional.cross_entropy(a, torch.as_tensor(TARGET[:4].reshape(2, 2) % 4),
+                                                    reduction="none"), [(2, 4, 2)]),
     "embedding": (lambda w: F.embedding(IDX, w), lambda w: torch.nn.functional.embedding(torch.as_tensor(IDX), w),
                   [(3, 2)]),
 }

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from .. import ops
 from ..backend import array_module
+from ..ops.layers import index_array
 from ..tensor import Tensor
 from .module import Module
 
@@ -35,25 +38,27 @@ def _check_reduction(name: str, reduction: str, size_average=None, reduce=None) 
         raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def _class_target(name: str, input: Tensor, target, ignore_index: int):
-    """Check ``target`` against ``input`` (classes on dim 1); return (input with classes last, target array)."""
-    xp = array_module(input.array)
-    t = target.array if isinstance(target, Tensor) else xp.asarray(target)
+def _class_target(name: str, input: Tensor, target, ignore_index: int, check_range: bool = True):
+    """Check ``target`` against ``input`` (classes on dim 1); return (input with classes last, target array).
+
+    ``check_range=False`` leaves the device and range check to ``ops.cross_entropy`` (one check, not two:
+    on a GPU each costs a host read) and returns the target as given.
+    """
     if input.ndim == 0:
         raise ValueError(f"{name}: expected input of shape (C), (N, C) or (N, C, d1, ...), got ()")
-    if t.dtype.kind not in "iu":
-        probabilities = " (class probabilities as targets are not supported)" if t.dtype.kind == "f" else ""
-        raise TypeError(f"{name}: expected integer class targets, got dtype {t.dtype}{probabilities}")
     classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
     expected = (input.shape[0],) + input.shape[2:] if input.ndim >= 2 else ()
-    if tuple(t.shape) != expected:
+    data = target.array if isinstance(target, Tensor) else target
+    shape = tuple(np.shape(data))
+    if getattr(data, "dtype", np.dtype(int)).kind == "f" and shape == input.shape:
+        raise TypeError(f"{name}: expected integer class targets, got dtype {data.dtype} "
+                        f"(class probabilities as targets are not supported)")
+    if shape != expected:
         what = "logits" if name == "cross_entropy" else "input"
         raise ValueError(f"{name}: expected target of shape {expected} for {what} of shape {input.shape}, "
-                         f"got {tuple(t.shape)} (the classes are on dim 1, as torch's)")
-    bad = (t != ignore_index) & ((t < 0) | (t >= classes))
-    if bool(bad.any()):
-        raise IndexError(f"{name}: Target {int(t[bad][0])} is out of bounds: class indices must lie in "
-                         f"[0, {classes}) or equal ignore_index={ignore_index}")
+                         f"got {shape} (the classes are on dim 1, as torch's)")
+    # device, integer dtype and range [0, C) or ignore_index: free for host targets, one read for device ones
+    t = index_array(target, input, classes, name, "class targets", allowed=ignore_index) if check_range else target
     last = input if input.ndim <= 2 else input.permute(0, *range(2, input.ndim), 1)
     return last, t
 
@@ -85,11 +90,9 @@ def cross_entropy(input: Tensor, target, weight: Tensor | None = None, size_aver
     _check_reduction("cross_entropy", reduction, size_average, reduce)
     if label_smoothing != 0.0:
         raise NotImplementedError("cross_entropy: label_smoothing is not supported (only 0.0)")
-    x, t = _class_target("cross_entropy", input, target, ignore_index)
+    x, t = _class_target("cross_entropy", input, target, ignore_index, check_range=weight is not None)
     if weight is not None:
         return _nll_classes_last(x.log_softmax(-1), t, weight, ignore_index, reduction)
-    if reduction == "mean" and not bool((t != ignore_index).any()):
-        return ops.cross_entropy(x, t, "sum", ignore_index) + float("nan")  # nothing to average: nan, zero grad
     return ops.cross_entropy(x, t, reduction, ignore_index)
 
 

@@ -64,12 +64,16 @@ class CrossEntropy(Function):
         keep = target != ignore_index
         safe = xp.where(keep, target, 0)
         nll = -xp.take_along_axis(logp, safe[..., None], axis=-1)[..., 0] * keep
-        count = keep.sum().astype(x.dtype)  # a float of x's dtype: an int64 count would promote to float64
+        # a float of x's dtype (an int64 count would promote to float64); at least 1, so that when every target
+        # is ignored the gradient is 0 and the mean is set to nan below (torch's 0/0), with no host read
+        count = xp.maximum(keep.sum(), 1).astype(x.dtype)
         self.saved = (logp, safe, keep, reduction, count)
         if reduction == "none":
             return nll
         total = nll.sum()
-        return xp.asarray(total / count if reduction == "mean" else total, dtype=x.dtype)
+        if reduction == "mean":
+            total = xp.where(keep.any(), total / count, xp.nan)
+        return xp.asarray(total, dtype=x.dtype)
 
     def backward(self, g):
         logp, safe, keep, reduction, count = self.saved
