@@ -1,6 +1,9 @@
 """Training: tasks, truncated BPTT, checkpoints and resume, divergence, and a real (small) learning run."""
 import math
-import pickle
+import os
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -8,6 +11,7 @@ import pytest
 import tinygrad_rnn as tr
 from tinygrad_rnn import nn, optim
 from tinygrad_rnn.nn import functional as F
+from tinygrad_rnn.serialization import load, save
 from tinygrad_rnn.tasks import CopyTask, adding_problem, copy_accuracy, copy_baseline, copy_task
 from tinygrad_rnn.train import chunks, detach
 
@@ -134,10 +138,9 @@ def test_interrupted_checkpoint_write_leaves_the_previous_file_intact(tmp_path, 
     tr.save_checkpoint(path, model, step=1)
     before = path.read_bytes()
 
-    def crash(obj, f, protocol=None):
-        f.write(b"half a checkpoint")
+    def crash(fd):
         raise KeyboardInterrupt("power cut")
-    monkeypatch.setattr(pickle, "dump", crash)
+    monkeypatch.setattr(os, "fsync", crash)  # the bytes are written, the rename never happens
     with pytest.raises(KeyboardInterrupt):
         tr.save_checkpoint(path, model, step=2)
     monkeypatch.undo()
@@ -146,10 +149,48 @@ def test_interrupted_checkpoint_write_leaves_the_previous_file_intact(tmp_path, 
     assert [p.name for p in tmp_path.iterdir()] == ["m.ckpt"]
 
 
+WRITER = """
+import sys, numpy as np
+from tinygrad_rnn.serialization import save
+big = {"w": np.random.default_rng(0).standard_normal(2_000_000)}  # 16 MB: a kill usually lands mid-write
+save(big, sys.argv[1])
+print("ready", flush=True)
+while True:
+    save(big, sys.argv[1])
+"""
+
+
+def test_kill_9_during_saves_never_spoils_the_file_and_the_next_save_removes_the_temporaries(tmp_path):
+    path, rng = tmp_path / "big.ckpt", np.random.default_rng(0)
+    for _ in range(5):
+        child = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE)
+        assert child.stdout.readline() == b"ready\n"
+        time.sleep(rng.uniform(0, 0.05))
+        child.kill()  # SIGKILL: no cleanup handler runs
+        child.wait()
+        child.stdout.close()
+        assert load(path)["w"].shape == (2_000_000,)  # the last complete write, whole
+    save({"w": np.zeros(1)}, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["big.ckpt"]
+
+
+def test_a_save_leaves_the_temporary_files_of_live_writers_alone(tmp_path):
+    path = tmp_path / "m.ckpt"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale, live = tmp_path / f"m.ckpt.tmp.{dead.stdout.strip()}.x1", tmp_path / f"m.ckpt.tmp.{os.getppid()}.x2"
+    stale.write_bytes(b"left by a killed writer")
+    live.write_bytes(b"another process is writing this one right now")
+    save({"a": 1}, path)
+    assert not stale.exists() and live.exists() and load(path) == {"a": 1}
+
+
 def test_load_checkpoint_rejects_other_files(tmp_path):
     bad = tmp_path / "x.ckpt"
-    bad.write_bytes(pickle.dumps({"hello": 1}))
-    with pytest.raises(ValueError, match="is not a tinygrad_rnn checkpoint"):
+    bad.write_bytes(b'{"hello": 1}')
+    with pytest.raises(ValueError, match=r"x.ckpt is not a tinygrad_rnn file"):
+        tr.load_checkpoint(bad, nn.Linear(1, 1))
+    save({"hello": 1}, bad)
+    with pytest.raises(ValueError, match=r"x.ckpt is a tinygrad_rnn file but not a checkpoint"):
         tr.load_checkpoint(bad, nn.Linear(1, 1))
 
 
