@@ -73,7 +73,7 @@ def read_checkpoint(path: str | os.PathLike) -> dict:
                                 and isinstance(opt["state"].get("state"), dict)):
         wrong.append("optimizer")
     if wrong:
-        raise LoadError(f"{path}: checkpoint fields missing or of the wrong type: {', '.join(wrong)}")
+        raise LoadError(f"{path} has checkpoint fields missing or of the wrong type: {', '.join(wrong)}")
     return ckpt
 
 

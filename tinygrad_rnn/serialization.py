@@ -142,18 +142,20 @@ def load(path: str | os.PathLike, map_location: str | None = None):
 def read_verified(path: str | os.PathLike) -> tuple[dict, bytes]:
     """(header, data) of a file whose magic, version, length and checksum are all right."""
     raw = Path(path).read_bytes()
-    first, rest = _line(raw, 0, path, "magic line")
-    if not first.startswith(MAGIC):
+    if not raw.startswith(MAGIC):
+        if MAGIC.startswith(raw):
+            raise LoadError(f"{path} is truncated: it ends inside its magic line ({len(raw)} bytes in all)")
         hint = " (a pickle: old checkpoints were pickles, which are never loaded)" if raw[:1] == b"\x80" else ""
         raise LoadError(f"{path} is not a tinygrad_rnn file: it starts with {raw[:len(MAGIC)]!r}{hint}")
+    first, rest = _line(raw, 0, path, "magic line")
     version = first[len(MAGIC):]
     if not version.isdigit():
-        raise LoadError(f"{path}: malformed magic line {first!r}")
+        raise LoadError(f"{path} has a malformed magic line {first!r}")
     if int(version) > FORMAT_VERSION:
         raise LoadError(f"{path} has format version {int(version)}, newer than this library reads "
                         f"({FORMAT_VERSION}, tinygrad_rnn {library_version()}): upgrade tinygrad_rnn to load it")
     if int(version) != FORMAT_VERSION:
-        raise LoadError(f"{path}: unknown format version {int(version)}")
+        raise LoadError(f"{path} has an unknown format version {int(version)}")
     header_line, rest = _line(raw, rest, path, "header")
     checksum_line, start = _line(raw, rest, path, "checksum line")
     data = raw[start:]
@@ -167,9 +169,9 @@ def read_verified(path: str | os.PathLike) -> tuple[dict, bytes]:
     try:
         header = json.loads(header_line)
     except ValueError as e:
-        raise LoadError(f"{path}: the header is not valid JSON ({e})") from None
+        raise LoadError(f"{path} has a header that is not valid JSON ({e})") from None
     if not isinstance(header, dict) or "object" not in header or header.get("data_bytes") != len(data):
-        raise LoadError(f"{path}: malformed header (needs 'object' and 'data_bytes' = {len(data)})")
+        raise LoadError(f"{path} has a malformed header (it needs 'object' and 'data_bytes' = {len(data)})")
     return header, data
 
 
@@ -177,8 +179,6 @@ def _line(raw: bytes, start: int, path, what: str) -> tuple[bytes, int]:
     """The line at ``start`` (without its newline) and where the next one starts."""
     end = raw.find(b"\n", start)
     if end < 0:
-        if start == 0 and not raw.startswith(MAGIC[:len(raw)]):
-            raise LoadError(f"{path} is not a tinygrad_rnn file: it starts with {raw[:len(MAGIC)]!r}")
         raise LoadError(f"{path} is truncated: it ends inside its {what} ({len(raw)} bytes in all)")
     return raw[start:end], end + 1
 
@@ -198,7 +198,7 @@ class _Decoder:
         self.path, self.data, self.device = path, data, device
 
     def fail(self, message: str):
-        raise LoadError(f"{self.path}: malformed structure: {message}")
+        raise LoadError(f"{self.path} has a malformed structure: {message}")
 
     def decode(self, node):
         if node is None or isinstance(node, (bool, int, float, str)):
