@@ -210,9 +210,11 @@ def train(args, model, optimizer, batches, loss_fn, *, start: int = 0, fixed=(),
                         scheduler=scheduler.state_dict() if hasattr(scheduler, "state_dict") else None,
                         **(extra(state) if extra else {}))
 
+    saving = getattr(args, "checkpoint", None) is not None
+    fit_options.setdefault("progress", not args.quiet)
     return tr.fit(model, optimizer, batches, loss_fn, args.steps, clip=args.clip, start_step=start,
-                  scheduler=scheduler, checkpoint=checkpoint if args.checkpoint else None,
-                  checkpoint_every=args.checkpoint_every, progress=not args.quiet, **fit_options)
+                  scheduler=scheduler, checkpoint=checkpoint if saving else None,
+                  checkpoint_every=args.checkpoint_every if saving else 0, **fit_options)
 
 
 def write_metrics(args, metrics: dict) -> None:
