@@ -143,6 +143,8 @@ def unwritable(path: Path) -> str | None:
     if path.is_dir():
         return "is a folder; give a file name"
     folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        return f"{folder} is not a folder"
     if not folder.is_dir():
         return f"the folder {folder} does not exist (create it first)"
     try:
