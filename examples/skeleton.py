@@ -119,8 +119,11 @@ def parse(p: argparse.ArgumentParser, argv=None, fixed=()) -> argparse.Namespace
         problem = unwritable(path)
         if problem:
             p.error(f"{option} {path}: {problem}")
-    if "--metrics" in outputs and "--plot" in outputs and outputs["--metrics"].resolve() == outputs["--plot"].resolve():
-        p.error(f"--metrics and --plot are the same file, {outputs['--plot']}")
+    seen = {}
+    for option, path in outputs.items():
+        if path.resolve() in seen:
+            p.error(f"{seen[path.resolve()]} and {option} are the same file, {path}")
+        seen[path.resolve()] = option
     if getattr(args, "plot", None) is not None:
         try:
             import matplotlib  # noqa: F401

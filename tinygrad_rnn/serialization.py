@@ -219,8 +219,10 @@ class _Decoder:
         if tag == "ndarray":
             return self.array(value)
         if tag == "tensor" and isinstance(value, dict) and isinstance(value.get("requires_grad"), bool):
-            return Tensor(self.array({k: v for k, v in value.items() if k != "requires_grad"}),
-                          requires_grad=value["requires_grad"], device=self.device)
+            array = self.array({k: v for k, v in value.items() if k != "requires_grad"})
+            if value["requires_grad"] and array.dtype.kind not in "fc":
+                self.fail(f"a tensor of dtype {array.dtype} cannot require gradients")
+            return Tensor(array, requires_grad=value["requires_grad"], device=self.device)
         self.fail(f"unknown or ill-formed tag {tag!r}")
 
     def key(self, node):
