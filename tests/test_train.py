@@ -236,3 +236,13 @@ def test_a_small_copy_task_trains_below_its_baseline():
     with tr.no_grad():
         accuracy = copy_accuracy(model(x)[0].numpy(), y)
     assert accuracy > 2 / 8, f"copied {accuracy:.1%} of symbols right; chance is 12.5%"
+
+
+def test_copy_task_state_is_checked_whole_before_any_of_it_is_set():
+    task = CopyTask(3, 2, seed=1)
+    good = task.state_dict()
+    for bad, message in [({**good, "lag": 0}, "lag and batch must be ints >= 1, got lag=0"),
+                         ({**good, "rng": {"bit_generator": "MT19937"}}, "PCG64")]:
+        with pytest.raises(ValueError, match=message):
+            task.load_state_dict(bad)
+        assert task.state_dict() == good
