@@ -35,8 +35,9 @@ def atomic_write(path: str | os.PathLike, chunks: list[bytes]) -> Path:
 
 def remove_stale_temporaries(path: Path) -> None:
     """Delete ``<name>.tmp.<pid>.*`` files beside ``path`` whose writing process no longer runs."""
-    for tmp in path.parent.glob(f"{path.name}.tmp.*"):
-        pid = tmp.name[len(path.name) + len(".tmp."):].split(".")[0]
+    prefix = f"{path.name}.tmp."
+    for tmp in [p for p in path.parent.iterdir() if p.name.startswith(prefix)]:  # no glob: names may hold [ or *
+        pid = tmp.name[len(prefix):].split(".")[0]
         if pid.isdigit() and not _process_alive(int(pid)):
             try:
                 tmp.unlink()
