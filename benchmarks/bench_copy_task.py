@@ -66,15 +66,15 @@ def theirs(seed: int, lag: int, steps: int) -> dict:
         x, y = next(task)
         logits = logits_of(x)
         accuracy = copy_accuracy(logits.detach().numpy(), y)
-        smoothed = 0.9 * smoothed + 0.1 * accuracy
-        if not dropped and smoothed >= d.lr_drop_at:
-            opt.param_groups[0]["lr"] *= d.lr_drop
-            dropped = True
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 10), torch.from_numpy(y).reshape(-1))
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, clip)
         opt.step()
+        smoothed = 0.9 * smoothed + 0.1 * accuracy  # the example's DropOnce scheduler, stepped after the update
+        if not dropped and smoothed >= d.lr_drop_at:
+            opt.param_groups[0]["lr"] *= d.lr_drop
+            dropped = True
         if step % 50 == 0 and accuracy >= 0.99:
             vx, vy = copy_task(1000, lag, np.random.default_rng(10_000 + step))
             with torch.no_grad():

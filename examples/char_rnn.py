@@ -8,25 +8,34 @@ bits-per-character on a held-out tenth of the text against the unigram
 baseline (the entropy of the character frequencies), and samples text every
 ``--sample-every`` steps.
 
-    python examples/char_rnn.py --steps 1500 --checkpoint runs/char.ckpt
-    python examples/char_rnn.py --sample runs/char.ckpt --prompt "def " --temperature 0.7
+    python examples/char_rnn.py --steps 1500 --checkpoint char.ckpt
+    python examples/char_rnn.py --sample char.ckpt --prompt "def " --temperature 0.7
+
+The checkpoint holds the model's configuration and the vocabulary, so
+``--sample`` needs no other flag.  The options, the model, resuming and the
+training loop stand on ``examples/skeleton.py``; the chunks are the library's
+``train.chunks``.
 """
 from __future__ import annotations
 
-import argparse
 import importlib
+import itertools
 import math
 import sys
 from pathlib import Path
 
 import numpy as np
+import skeleton
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import optim
+from tinygrad_rnn.checkpoint import read_checkpoint, restore
 from tinygrad_rnn.nn import functional as F
-from tinygrad_rnn.train import detach
+from tinygrad_rnn.serialization import LoadError
+from tinygrad_rnn.train import chunks, detach
 
 STDLIB_CORPUS = ["textwrap", "string", "shlex", "fnmatch", "glob", "bisect", "heapq", "colorsys", "getopt", "queue"]
+FIXED = ["text", "chars", "model", "hidden", "layers", "embedding", "seq", "batch", "lr", "clip", "seed"]
 
 
 def default_corpus() -> str:
@@ -34,31 +43,43 @@ def default_corpus() -> str:
     return "\n".join(Path(importlib.import_module(m).__file__).read_text(encoding="utf-8") for m in STDLIB_CORPUS)
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--text", type=Path, help="a UTF-8 text file (default: Python standard-library sources)")
-    p.add_argument("--chars", type=int, default=0, help="use only the first N characters (0: all)")
+def make_parser():
+    p = skeleton.parser(__doc__, steps=1500, clip=1.0, checkpoint_every=250)
+    p.add_argument("--text", help="a UTF-8 text file (default: Python standard-library sources)")
+    p.add_argument("--chars", type=skeleton.nonnegative_int, default=0,
+                   help="use only the first N characters (0: all)")
     p.add_argument("--model", choices=["rnn", "lstm", "gru"], default="lstm")
-    p.add_argument("--hidden", type=int, default=256)
-    p.add_argument("--layers", type=int, default=1)
-    p.add_argument("--embedding", type=int, default=32)
-    p.add_argument("--seq", type=int, default=64, help="truncated-BPTT chunk length")
-    p.add_argument("--batch", type=int, default=32, help="parallel streams")
-    p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--clip", type=float, default=1.0)
-    p.add_argument("--steps", type=int, default=1500)
-    p.add_argument("--eval-every", type=int, default=250)
-    p.add_argument("--sample-every", type=int, default=500)
-    p.add_argument("--temperature", type=float, default=0.8)
-    p.add_argument("--length", type=int, default=300, help="characters to sample")
+    p.add_argument("--hidden", type=skeleton.positive_int, default=256)
+    p.add_argument("--layers", type=skeleton.positive_int, default=1)
+    p.add_argument("--embedding", type=skeleton.positive_int, default=32)
+    p.add_argument("--seq", type=skeleton.positive_int, default=64, help="truncated-BPTT chunk length")
+    p.add_argument("--batch", type=skeleton.positive_int, default=32, help="parallel streams")
+    p.add_argument("--lr", type=skeleton.positive_float, default=3e-3)
+    p.add_argument("--eval-every", type=skeleton.nonnegative_int, default=250, help="0: only at the end")
+    p.add_argument("--sample-every", type=skeleton.nonnegative_int, default=500, help="0: never while training")
+    p.add_argument("--temperature", type=skeleton.positive_float, default=0.8)
+    p.add_argument("--length", type=skeleton.nonnegative_int, default=300, help="characters to sample")
     p.add_argument("--prompt", default="def ")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--checkpoint", type=Path)
-    p.add_argument("--resume", type=Path)
     p.add_argument("--sample", type=Path, metavar="CHECKPOINT", help="only generate text from this checkpoint")
-    p.add_argument("--quiet", action="store_true")
-    return p.parse_args(argv)
+    return p
+
+
+def parse_args(argv=None):
+    p = make_parser()
+    args = skeleton.parse(p, argv, fixed=FIXED)
+    if args.sample is not None and args.resume is not None:
+        p.error(f"--sample {args.sample} and --resume {args.resume}: give one (sample, or go on training)")
+    if args.text is not None and not Path(args.text).is_file():
+        p.error(f"--text {args.text}: no such file")
+    if args.sample is not None:
+        try:
+            args.sample_ckpt = read_checkpoint(args.sample)
+        except (OSError, LoadError) as e:
+            p.error(f"--sample {args.sample}: {e}")
+        config, vocab = args.sample_ckpt["model"]["config"], args.sample_ckpt["extra"].get("vocab")
+        if not (isinstance(config, dict) and isinstance(vocab, list) and len(vocab) == config.get("vocab_size")):
+            p.error(f"--sample {args.sample}: not a char_rnn checkpoint (no vocabulary of the model's size)")
+    return args
 
 
 class Corpus:
@@ -78,19 +99,20 @@ class Corpus:
         self.unigram_bits = float(-(counts[counts > 0] * np.log2(counts[counts > 0])).sum())
         self.batch, self.n = batch, n
 
-    def chunks(self, seq: int, start_step: int = 0):
-        """Endless (inputs, targets) chunks of (seq, batch), resuming at chunk ``start_step``."""
-        x = self.streams[:-1][: self.n * self.batch].reshape(self.batch, self.n).T
-        y = self.streams[1:][: self.n * self.batch].reshape(self.batch, self.n).T
-        per_epoch = (self.n + seq - 1) // seq
-        step = start_step
-        while True:
-            t = (step % per_epoch) * seq
-            step += 1
-            yield x[t: t + seq], y[t: t + seq]
+    def batches(self, seq: int, start_step: int = 0):
+        """Endless (inputs, targets) chunks of (seq, batch), epoch after epoch, resuming at chunk ``start_step``."""
+        x = self.streams[:-1].reshape(self.batch, self.n).T
+        y = self.streams[1:].reshape(self.batch, self.n).T
+        epochs = itertools.chain.from_iterable(chunks(x, y, seq) for _ in itertools.count())
+        return itertools.islice(epochs, start_step, None)
 
     def encode(self, s: str) -> np.ndarray:
         return np.array([self.index.get(c, 0) for c in s], dtype=np.int64)
+
+
+def loss_fn(logits, targets, reduction: str = "mean"):
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                           tr.Tensor(targets, device=logits.device).reshape(-1), reduction=reduction)
 
 
 def bits_per_char(model, ids: np.ndarray, seq: int = 256) -> float:
@@ -102,7 +124,7 @@ def bits_per_char(model, ids: np.ndarray, seq: int = 256) -> float:
             x, y = ids[t: t + seq][:, None], ids[t + 1: t + seq + 1][:, None]
             x = x[: len(y)]
             logits, state = model(x, state)
-            total += F.cross_entropy(logits, y, reduction="sum").item()
+            total += loss_fn(logits, y, reduction="sum").item()
             count += y.size
     model.train()
     return total / count / math.log(2)
@@ -116,7 +138,7 @@ def sample(model, corpus: Corpus, prompt: str, length: int, temperature: float, 
     with tr.no_grad():
         logits, state = model(ids[:, None], state)
         for _ in range(length):
-            z = logits.numpy()[-1, 0] / max(temperature, 1e-6)
+            z = logits.numpy()[-1, 0] / temperature
             p = np.exp(z - z.max())
             nxt = int(rng.choice(len(p), p=p / p.sum()))
             out.append(corpus.vocab[nxt])
@@ -125,63 +147,88 @@ def sample(model, corpus: Corpus, prompt: str, length: int, temperature: float, 
     return "".join(out)
 
 
-def build(args, vocab_size: int):
-    return tr.SequenceModel(args.model, vocab_size, args.hidden, vocab_size=vocab_size,
-                            embedding_dim=args.embedding, num_layers=args.layers)
+def model_config(args, vocab_size: int) -> dict:
+    return {"kind": args.model, "output_size": vocab_size, "hidden_size": args.hidden, "vocab_size": vocab_size,
+            "embedding_dim": args.embedding, "num_layers": args.layers, "impl": args.impl}
+
+
+def generate(args) -> dict:
+    """--sample: the model, its configuration and the vocabulary all come from the checkpoint."""
+    ckpt = args.sample_ckpt
+    model = tr.SequenceModel.from_config(ckpt["model"]["config"], device=args.device)
+    restore(ckpt, model, restore_rng=False, path=args.sample)
+    vocab = ckpt["extra"]["vocab"]
+    text = sample(model, Corpus("".join(vocab) * 4, 1, vocab=vocab), args.prompt, args.length, args.temperature,
+                  np.random.default_rng(args.seed))
+    print(text)
+    return {"sample": text}
+
+
+def as_tensors(state, device: str):
+    """A carried hidden state read back from a checkpoint, on the model's device (LSTM: a tuple)."""
+    if state is None:
+        return None
+    return tuple(s.to(device) for s in state) if isinstance(state, tuple) else state.to(device)
 
 
 def run(args) -> dict:
     """Train (or, with --sample, only generate); return the metrics."""
+    if args.sample:
+        return generate(args)
     rng = np.random.default_rng(args.seed)
     tr.manual_seed(args.seed)
-    if args.sample:
-        import pickle
-        vocab = pickle.loads(args.sample.read_bytes())["extra"]["vocab"]
-        corpus = Corpus("".join(vocab) * 4, 1, vocab=vocab)
-        model = build(args, len(vocab))
-        tr.load_checkpoint(args.sample, model)
-        text = sample(model, corpus, args.prompt, args.length, args.temperature, rng)
-        print(text)
-        return {"sample": text}
-    text = args.text.read_text(encoding="utf-8") if args.text else default_corpus()
+    text = Path(args.text).read_text(encoding="utf-8") if args.text else default_corpus()
     text = text[: args.chars] if args.chars else text
     corpus = Corpus(text, args.batch)
-    model = build(args, len(corpus.vocab))
+    model = tr.SequenceModel.from_config(model_config(args, len(corpus.vocab)), device=args.device)
     opt = optim.Adam(model.parameters(), lr=args.lr)
-    start, state = 0, None
-    if args.resume:
-        extra = tr.load_checkpoint(args.resume, model, opt)
-        start, state = extra["step"], extra["state"]
-        state = None if state is None else (tuple(tr.Tensor(s) for s in state) if isinstance(state, tuple)
-                                            else tr.Tensor(state))
+    start = skeleton.restore_training(args, model, opt)
+    state = as_tensors(args.resumed["extra"]["state"], args.device) if args.resumed else None
     say = (lambda *a: None) if args.quiet else print
+    if args.resumed is not None:
+        print(args.resumed_note)
     say(f"{len(text):,} characters, vocabulary {len(corpus.vocab)}, unigram baseline "
         f"{corpus.unigram_bits:.3f} bits/char; {args.model.upper()} {args.hidden}x{args.layers}, "
         f"truncated BPTT over {args.seq} characters x {args.batch} streams")
-
-    def evaluate():
-        return {"valid_bpc": bits_per_char(model, corpus.valid)}
+    curve = {"step": [], "train": [], "eval_step": [], "valid": []}
 
     def on_step(record):
+        curve["step"].append(record["step"])
+        curve["train"].append(record["loss"] / math.log(2))
         if "valid_bpc" in record:
+            curve["eval_step"].append(record["step"])
+            curve["valid"].append(record["valid_bpc"])
             say(f"step {record['step']}: train {record['loss'] / math.log(2):.3f} bits/char, "
                 f"held-out {record['valid_bpc']:.3f} bits/char")
         if args.sample_every and record["step"] % args.sample_every == 0:
             say("--- sample:\n" + sample(model, corpus, args.prompt, args.length, args.temperature, rng) + "\n---")
 
-    def checkpoint(step, st):
-        keep = None if st is None else (tuple(s.numpy() for s in st) if isinstance(st, tuple) else st.numpy())
-        tr.save_checkpoint(args.checkpoint, model, opt, step, vocab=corpus.vocab, state=keep)
-
-    history = tr.fit(model, opt, corpus.chunks(args.seq, start), lambda out, y: F.cross_entropy(out, y), args.steps,
-                     clip=args.clip, carry_state=True, state=detach(state), start_step=start, evaluate=evaluate,
-                     eval_every=args.eval_every, checkpoint=checkpoint if args.checkpoint else None,
-                     checkpoint_every=args.eval_every, progress=not args.quiet, on_step=on_step)
-    valid = history["valid_bpc"][-1] if history["valid_bpc"] else bits_per_char(model, corpus.valid)
+    history = skeleton.train(args, model, opt, corpus.batches(args.seq, start), loss_fn, start=start, fixed=FIXED,
+                             carry_state=True, state=detach(state), on_step=on_step,
+                             evaluate=lambda: {"valid_bpc": bits_per_char(model, corpus.valid)},
+                             eval_every=args.eval_every or args.steps,
+                             extra=lambda st: {"vocab": corpus.vocab, "state": st})
+    valid = history.evaluations[-1]["valid_bpc"] if history.evaluations else bits_per_char(model, corpus.valid)
     train_bits = float(np.mean(history["loss"][-20:])) / math.log(2) if history.steps else float("nan")
     print(f"held-out {valid:.3f} bits/char (train {train_bits:.3f}) vs unigram baseline {corpus.unigram_bits:.3f}, "
           f"{args.steps} steps")
-    return {"valid_bpc": valid, "train_bpc": train_bits, "unigram_bpc": corpus.unigram_bits}
+    metrics = {"valid_bpc": valid, "train_bpc": train_bits, "unigram_bpc": corpus.unigram_bits, "steps": args.steps,
+               **skeleton.settings(args, FIXED)}
+    skeleton.write_metrics(args, metrics)
+    if args.plot:
+        plot(curve, corpus.unigram_bits, args.plot)
+    return metrics
+
+
+def plot(curve: dict, unigram: float, path) -> None:
+    plt = skeleton.pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(curve["step"], curve["train"], lw=0.8, label="training (bits/char)")
+    ax.plot(curve["eval_step"], curve["valid"], "o-", label="held-out (bits/char)")
+    ax.axhline(unigram, color="k", ls="--", lw=1, label=f"unigram baseline {unigram:.2f}")
+    ax.set_xlabel("step")
+    ax.legend()
+    skeleton.save_figure(fig, path)
 
 
 def main(argv=None) -> int:

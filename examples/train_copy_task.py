@@ -11,136 +11,146 @@ must then write the 10 symbols back.  A memoryless guess costs
 The learning rate drops once (x0.3) when the batch accuracy, smoothed over ~10
 batches, reaches 97 %: Adam at a constant rate gets there quickly and then
 jitters for hundreds of steps before it is right on 99 % of fresh sequences.
+The drop is a scheduler (``DropOnce``) that ``tr.fit`` steps after each update.
+
+``--resume`` continues a run with the checkpoint's settings: options left out
+take its values (and the header says so); options given with other values
+are an error that lists them all.  The options, the model and the training
+loop stand on ``examples/skeleton.py``.
 
 Exit status is 0 whether or not it solved the task; non-zero only on error.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
+import skeleton
 
 import tinygrad_rnn as tr
-from tinygrad_rnn import nn, optim
+from tinygrad_rnn import optim
 from tinygrad_rnn.nn import functional as F
 from tinygrad_rnn.tasks import VOCAB, CopyTask, copy_accuracy, copy_task
 
 SOLVED = 0.99
+# What a resumed run cannot change: the model, the data, the optimizer and the training rule.
+FIXED = ["model", "lag", "hidden", "layers", "embedding", "batch", "lr", "lr_drop", "lr_drop_at", "clip",
+         "memory_bias", "seed"]
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+def make_parser():
+    p = skeleton.parser(__doc__, steps=4000, clip=1.0, checkpoint_every=500)
     p.add_argument("--model", choices=["rnn", "lstm", "gru"], default="gru", help="recurrent layer")
-    p.add_argument("--lag", type=int, default=20, help="blank steps between the symbols and the delimiter (T)")
-    p.add_argument("--hidden", type=int, default=128, help="hidden units per layer")
-    p.add_argument("--layers", type=int, default=1, help="stacked recurrent layers")
-    p.add_argument("--embedding", type=int, default=16, help="embedding size of the 10 tokens")
-    p.add_argument("--batch", type=int, default=128, help="sequences per training step")
-    p.add_argument("--lr", type=float, default=0.015, help="Adam learning rate")
-    p.add_argument("--lr-drop", type=float, default=0.3,
+    p.add_argument("--lag", type=skeleton.positive_int, default=20,
+                   help="blank steps between the symbols and the delimiter (T)")
+    p.add_argument("--hidden", type=skeleton.positive_int, default=128, help="hidden units per layer")
+    p.add_argument("--layers", type=skeleton.positive_int, default=1, help="stacked recurrent layers")
+    p.add_argument("--embedding", type=skeleton.positive_int, default=16, help="embedding size of the 10 tokens")
+    p.add_argument("--batch", type=skeleton.positive_int, default=128, help="sequences per training step")
+    p.add_argument("--lr", type=skeleton.positive_float, default=0.015, help="Adam learning rate")
+    p.add_argument("--lr-drop", type=skeleton.factor, default=0.3,
                    help="multiply the learning rate by this, once, when the smoothed batch accuracy reaches "
                         "--lr-drop-at (1: never)")
-    p.add_argument("--lr-drop-at", type=float, default=0.97, help="smoothed batch accuracy that triggers --lr-drop")
-    p.add_argument("--clip", type=float, default=1.0, help="gradient norm clip (0: none)")
+    p.add_argument("--lr-drop-at", type=skeleton.probability, default=0.97,
+                   help="smoothed batch accuracy that triggers --lr-drop")
     p.add_argument("--memory-bias", type=float, default=1.0,
                    help="added to the GRU update-gate / LSTM forget-gate bias at init: start out remembering")
-    p.add_argument("--steps", type=int, default=4000, help="most training steps; stops early once solved")
-    p.add_argument("--check-every", type=int, default=50, help="steps between solved-checks on fresh data")
-    p.add_argument("--seed", type=int, default=0, help="seeds the weights and the data stream")
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="cuda needs CuPy and a GPU")
-    p.add_argument("--impl", choices=["fused", "unrolled"], default="fused",
-                   help="fused: hand-derived BPTT over the whole sequence; unrolled: one graph node per op per step")
-    p.add_argument("--checkpoint", type=Path, help="save a checkpoint here every --checkpoint-every steps")
-    p.add_argument("--checkpoint-every", type=int, default=500)
-    p.add_argument("--resume", type=Path, help="continue from this checkpoint")
-    p.add_argument("--metrics", type=Path, help="write the final metrics as JSON here")
-    p.add_argument("--plot", type=Path, help="write a PNG of loss and accuracy over steps here (needs matplotlib)")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
-    args = p.parse_args(argv)
-    for name in ("lag", "hidden", "layers", "batch", "steps", "check_every", "embedding"):
-        if getattr(args, name) < 1:
-            p.error(f"--{name.replace('_', '-')} must be >= 1, got {getattr(args, name)}")
-    if not 0 < args.lr_drop <= 1:
-        p.error(f"--lr-drop must be in (0, 1], got {args.lr_drop}")
-    return args
+    p.add_argument("--check-every", type=skeleton.positive_int, default=50,
+                   help="steps between solved-checks on fresh data")
+    return p
 
 
-class CopyModel(nn.Module):
+def parse_args(argv=None):
+    return skeleton.parse(make_parser(), argv, fixed=FIXED)
+
+
+def model_config(args) -> dict:
+    return {"kind": args.model, "output_size": VOCAB, "hidden_size": args.hidden, "vocab_size": VOCAB,
+            "embedding_dim": args.embedding, "num_layers": args.layers, "impl": args.impl}
+
+
+def build_model(args) -> tr.SequenceModel:
     """Embedding → RNN/LSTM/GRU → linear read-out of the 10 tokens at every step."""
-
-    def __init__(self, args):
-        self.net = tr.SequenceModel(args.model, VOCAB, args.hidden, vocab_size=VOCAB, embedding_dim=args.embedding,
-                                    num_layers=args.layers, impl=args.impl)
-        # A gate that starts open keeps the state from step to step (h' = z h + ... in a GRU, c' = f c + ... in
-        # an LSTM), so gradients reach the symbols from the start: the forget-gate bias of Jozefowicz et al. 2015.
-        rnn, H = self.net.rnn, args.hidden
-        if args.memory_bias and args.model in ("gru", "lstm"):
-            for layer in range(args.layers):
-                getattr(rnn, f"bias_ih_l{layer}").array[H: 2 * H] += args.memory_bias
-
-    def forward(self, tokens, state=None):
-        return self.net(tr.Tensor(tokens, device=self.net.head.weight.device), state)
+    model = tr.SequenceModel.from_config(model_config(args))
+    # A gate that starts open keeps the state from step to step (h' = z h + ... in a GRU, c' = f c + ... in
+    # an LSTM), so gradients reach the symbols from the start: the forget-gate bias of Jozefowicz et al. 2015.
+    H = args.hidden
+    if args.memory_bias and args.model in ("gru", "lstm"):
+        for layer in range(args.layers):
+            getattr(model.rnn, f"bias_ih_l{layer}").array[H: 2 * H] += args.memory_bias
+    return model.to(args.device)
 
 
-def evaluate(model, lag: int, n: int, seed: int, device: str) -> tuple[float, float]:
+class DropOnce:
+    """Multiply the learning rate by ``factor``, once, when the batch accuracy smoothed over ~10 batches reaches ``at``.
+
+    Adam at a constant rate gets to ~97 % of the copied symbols quickly, then jitters around 98-99 % for hundreds
+    of steps; a smaller step then settles it.  ``step(accuracy)`` after each update, as torch's schedulers.
+    """
+
+    def __init__(self, optimizer, factor: float, at: float):
+        self.optimizer, self.factor, self.at = optimizer, factor, at
+        self.smoothed, self.dropped = 0.0, False
+
+    def step(self, accuracy: float) -> None:
+        self.smoothed = 0.9 * self.smoothed + 0.1 * accuracy
+        if not self.dropped and self.smoothed >= self.at:
+            for group in self.optimizer.param_groups:
+                group["lr"] *= self.factor
+            self.dropped = True
+
+    def state_dict(self) -> dict:
+        return {"smoothed": self.smoothed, "dropped": self.dropped}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.smoothed, self.dropped = state["smoothed"], state["dropped"]
+
+
+def loss_fn(logits, targets):
+    return F.cross_entropy(logits.reshape(-1, VOCAB), tr.Tensor(targets, device=logits.device).reshape(-1))
+
+
+def evaluate(model, lag: int, n: int, seed: int) -> tuple[float, float]:
     """(accuracy on the copied symbols, mean cross-entropy) over n fresh sequences."""
     x, y = copy_task(n, lag, np.random.default_rng(seed))
     model.eval()
     with tr.no_grad():
         logits, _ = model(x)
-        loss = F.cross_entropy(logits, tr.Tensor(y, device=device)).item()
+        loss = loss_fn(logits, y).item()
     model.train()
     return copy_accuracy(logits.numpy(), y), loss
 
 
-def plot(history, baseline: float, path: Path) -> bool:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("--plot: matplotlib is not installed, no plot written (pip install matplotlib)", file=sys.stderr)
-        return False
+def plot(trace: dict, baseline: float, path) -> None:
+    plt = skeleton.pyplot()
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(7, 6), sharex=True)
-    ax1.plot(history["step"], history["loss"], lw=0.8, label="training loss")
+    ax1.plot(trace["step"], trace["loss"], lw=0.8, label="training loss")
     ax1.axhline(baseline, color="k", ls="--", lw=1, label=f"memoryless baseline {baseline:.3f}")
     ax1.set_yscale("log")
     ax1.set_ylabel("cross-entropy (nats/step)")
     ax1.legend()
-    ax2.plot(history["step"], history["accuracy"], lw=0.8, label="accuracy on copied symbols (batch)")
+    ax2.plot(trace["step"], trace["accuracy"], lw=0.8, label="accuracy on copied symbols (batch)")
     ax2.axhline(SOLVED, color="g", ls="--", lw=1, label="solved (99 %)")
     ax2.set_xlabel("step")
     ax2.set_ylim(0, 1.02)
     ax2.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return True
+    skeleton.save_figure(fig, path)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     tr.manual_seed(args.seed)
     task = CopyTask(args.lag, args.batch, seed=args.seed)
-    model = CopyModel(args).to(args.device)
+    model = build_model(args)
     opt = optim.Adam(model.parameters(), lr=args.lr)
-    # Adam at a constant rate gets to ~97 % of the copied symbols quickly, then jitters around 98-99 % for hundreds
-    # of steps; a smaller step then settles it.  Smoothed accuracy: an exponential average over ~10 batches.
-    schedule = {"accuracy": 0.0, "dropped": False}
-    start = 0
-    if args.resume:
-        extra = tr.load_checkpoint(args.resume, model, opt)  # the optimizer state holds the (dropped) rate
-        task.load_state_dict(extra["task"])
-        schedule.update(extra.get("schedule", {}))
-        start = extra["step"]
-    drop = f" (x{args.lr_drop} at {args.lr_drop_at:.0%} accuracy)" if args.lr_drop < 1 else ""
+    drop = DropOnce(opt, args.lr_drop, args.lr_drop_at)
+    start = skeleton.restore_training(args, model, opt, task, drop)
+    if args.resumed is not None:
+        print(args.resumed_note)
+    note = f" (x{args.lr_drop} at {args.lr_drop_at:.0%} accuracy)" if args.lr_drop < 1 else ""
     print(f"copy task: lag {args.lag}, sequences of {args.lag + 20} steps, {args.model.upper()} hidden {args.hidden}"
-          f" x{args.layers} ({args.impl}), batch {args.batch}, Adam lr {args.lr}{drop}, clip {args.clip or 'none'}, "
+          f" x{args.layers} ({args.impl}), batch {args.batch}, Adam lr {args.lr}{note}, clip {args.clip or 'none'}, "
           f"seed {args.seed}, device {args.device}")
     print(f"memoryless baseline loss: {task.baseline:.4f} nats/step; solved = {SOLVED:.0%} of copied symbols right "
           f"on 1,000 fresh sequences")
@@ -149,45 +159,33 @@ def main(argv=None) -> int:
     result = {"solved": False}
     t0 = time.perf_counter()
 
-    def loss_fn(logits, targets):  # runs inside the step, before its update and its checkpoint
-        trace["accuracy"].append(copy_accuracy(logits.numpy(), targets))
-        schedule["accuracy"] = 0.9 * schedule["accuracy"] + 0.1 * trace["accuracy"][-1]
-        if not schedule["dropped"] and schedule["accuracy"] >= args.lr_drop_at:
-            opt.param_groups[0]["lr"] *= args.lr_drop
-            schedule["dropped"] = True
-        return F.cross_entropy(logits, tr.Tensor(targets, device=args.device))
-
     def on_step(record):
         trace["step"].append(record["step"])
         trace["loss"].append(record["loss"])
+        trace["accuracy"].append(record["accuracy"])
         record["lr"] = opt.param_groups[0]["lr"]  # shown in the progress line
-        if record["step"] % args.check_every == 0 and trace["accuracy"][-1] >= SOLVED:
-            acc, loss = evaluate(model, args.lag, 1000, seed=10_000 + record["step"], device=args.device)
+        if record["step"] % args.check_every == 0 and record["accuracy"] >= SOLVED:
+            acc, loss = evaluate(model, args.lag, 1000, seed=10_000 + record["step"])
             if acc >= SOLVED:
                 result.update(solved=True, accuracy=acc, loss=loss)
                 return False  # stop: solved
         return None
 
-    def checkpoint(step, state):
-        tr.save_checkpoint(args.checkpoint, model, opt, step, task=task.state_dict(), schedule=dict(schedule))
-
-    tr.fit(model, opt, task, loss_fn, args.steps, clip=args.clip or None, start_step=start, on_step=on_step,
-           checkpoint=checkpoint if args.checkpoint else None, checkpoint_every=args.checkpoint_every,
-           progress=not args.quiet)
+    skeleton.train(args, model, opt, task, loss_fn, start=start, fixed=FIXED, task=task, scheduler=drop,
+                   scheduler_metric="accuracy", on_step=on_step,
+                   batch_metrics=lambda logits, targets: {"accuracy": copy_accuracy(logits.numpy(), targets)})
     steps = trace["step"][-1] if trace["step"] else start
     if result["solved"]:  # the check that stopped training is the final measurement
         accuracy, loss = result["accuracy"], result["loss"]
     else:
-        accuracy, loss = evaluate(model, args.lag, 1000, seed=10_000 + steps, device=args.device)
+        accuracy, loss = evaluate(model, args.lag, 1000, seed=10_000 + steps)
     seconds = time.perf_counter() - t0
     solved = accuracy >= SOLVED
-    metrics = {"solved": solved, "accuracy": accuracy, "loss": loss, "baseline": task.baseline, "steps": steps,
-               "seconds": round(seconds, 2), "lag": args.lag, "model": args.model, "hidden": args.hidden,
-               "layers": args.layers, "batch": args.batch, "lr": args.lr, "final_lr": opt.param_groups[0]["lr"],
-               "seed": args.seed, "impl": args.impl}
-    if args.metrics:
-        args.metrics.parent.mkdir(parents=True, exist_ok=True)
-        args.metrics.write_text(json.dumps(metrics, indent=2) + "\n")
+    skeleton.write_metrics(args, {
+        "solved": solved, "accuracy": accuracy, "loss": loss, "baseline": task.baseline, "steps": steps,
+        "seconds": round(seconds, 2), "lag": args.lag, "model": args.model, "hidden": args.hidden,
+        "layers": args.layers, "batch": args.batch, "lr": args.lr, "final_lr": opt.param_groups[0]["lr"],
+        "clip": args.clip, "seed": args.seed, "impl": args.impl, "resumed_from_step": start})
     if args.plot and trace["step"]:
         plot(trace, task.baseline, args.plot)
     verdict = "SOLVED" if solved else "NOT solved"

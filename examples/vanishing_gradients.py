@@ -4,16 +4,16 @@ Compares a tanh RNN, a ReLU RNN with identity recurrent weights (IRNN, Le et
 al. 2015), an LSTM, a GRU, and a ReLU RNN whose recurrent weights are scaled
 above 1 (the exploding case), at initialisation and after some training on the
 adding problem, with and without gradient clipping.  Prints a table (and
-writes a PNG with --plot when matplotlib is installed).
+writes a PNG with --plot, which needs matplotlib; checked before anything runs).
 
     python examples/vanishing_gradients.py --plot gradient_flow.png
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
 import numpy as np
+import skeleton
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import nn, optim
@@ -47,27 +47,38 @@ def build(name: str, hidden: int, seed: int) -> nn.Module:
 MODELS = ["tanh RNN", "IRNN", "LSTM", "GRU", "ReLU RNN ×1.1"]
 
 
-def train(rnn: nn.Module, steps: int, length: int, clip: float | None, seed: int) -> float:
-    """A few Adam steps on the adding problem (read-out: the mean of the last hidden state); returns last loss."""
-    head = nn.Linear(rnn.hidden_size, 1, dtype=np.float64)
-    params = list(rnn.parameters()) + list(head.parameters())
-    opt = optim.Adam(params, lr=1e-3)
+class AddingReadout(nn.Module):
+    """The recurrent layer, then a linear read-out of its last hidden state: ``tr.fit``'s (outputs, state)."""
+
+    def __init__(self, rnn: nn.Module):
+        self.rnn, self.head = rnn, nn.Linear(rnn.hidden_size, 1, dtype=np.float64)
+
+    def forward(self, x, state=None):
+        out, _ = self.rnn(x)
+        return self.head(out[-1]).reshape(-1), None
+
+
+def adding_batches(length: int, seed: int):
     rng = np.random.default_rng(seed)
-    loss = float("nan")
-    for _ in range(steps):
+    while True:
         x, y = adding_problem(32, length, rng)
-        out, _ = rnn(tr.Tensor(x.astype(np.float64)))
-        pred = head(out[-1]).reshape(-1)
-        err = pred - tr.Tensor(y.astype(np.float64))
-        loss_t = (err * err).mean()
-        opt.zero_grad()
-        loss_t.backward()
-        norm = nn.utils.clip_grad_norm_(params, clip if clip else float("inf"))
-        if not np.isfinite(norm):
-            return float("inf")
-        opt.step()
-        loss = loss_t.item()
-    return loss
+        yield tr.Tensor(x.astype(np.float64)), tr.Tensor(y.astype(np.float64))
+
+
+def mse(pred, target):
+    err = pred - target
+    return (err * err).mean()
+
+
+def train(rnn: nn.Module, steps: int, length: int, clip: float | None, seed: int) -> float:
+    """A few Adam steps on the adding problem (read-out: the last hidden state); the last loss, inf if it diverged."""
+    model = AddingReadout(rnn)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    try:
+        history = tr.fit(model, opt, adding_batches(length, seed), mse, steps, clip=clip, progress=False)
+    except tr.TrainingDiverged:
+        return float("inf")
+    return history["loss"][-1] if history.steps else float("nan")
 
 
 def flow(rnn: nn.Module, length: int, seed: int) -> np.ndarray:
@@ -85,38 +96,29 @@ def table(rows: dict, length: int) -> str:
     return "\n".join(lines)
 
 
-def plot(rows: dict, path: str) -> None:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("--plot: matplotlib is not installed, table only (pip install matplotlib)", file=sys.stderr)
-        return
+def plot(rows: dict, path) -> None:
+    plt = skeleton.pyplot()
     fig, ax = plt.subplots(figsize=(8, 5))
     for name, dh in rows.items():
         ax.semilogy(np.arange(1, len(dh) + 1), np.maximum(dh, 1e-30), label=name, lw=1)
     ax.set_xlabel("step t (loss at the last step)")
     ax.set_ylabel("‖∂L/∂h_t‖")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    skeleton.save_figure(fig, path)
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--length", type=int, default=100)
-    p.add_argument("--hidden", type=int, default=32)
-    p.add_argument("--train-steps", type=int, default=100)
-    p.add_argument("--clip", type=float, default=1.0)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--plot", help="PNG path for the curves")
-    args = p.parse_args(argv)
+    p = skeleton.parser(__doc__, clip=1.0, common=("seed", "plot", "clip"))
+    p.add_argument("--length", type=skeleton.positive_int, default=100)
+    p.add_argument("--hidden", type=skeleton.positive_int, default=32)
+    p.add_argument("--train-steps", type=skeleton.nonnegative_int, default=100)
+    args = skeleton.parse(p, argv)
+    if args.length < 2:
+        p.error(f"--length {args.length}: the adding problem needs at least 2 steps")
     rows = {}
     for name in MODELS:
         rows[f"{name}, init"] = flow(build(name, args.hidden, args.seed), args.length, args.seed)
-        for clip in (None, args.clip):
+        for clip in dict.fromkeys((None, args.clip)):  # --clip none: the unclipped run only
             rnn = build(name, args.hidden, args.seed)
             loss = train(rnn, args.train_steps, args.length, clip, args.seed)
             label = f"{name}, trained {'clip ' + str(clip) if clip else 'no clip'}"

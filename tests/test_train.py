@@ -1,6 +1,9 @@
 """Training: tasks, truncated BPTT, checkpoints and resume, divergence, and a real (small) learning run."""
 import math
-import pickle
+import os
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -8,8 +11,14 @@ import pytest
 import tinygrad_rnn as tr
 from tinygrad_rnn import nn, optim
 from tinygrad_rnn.nn import functional as F
+from tinygrad_rnn.serialization import load, save
 from tinygrad_rnn.tasks import CopyTask, adding_problem, copy_accuracy, copy_baseline, copy_task
 from tinygrad_rnn.train import chunks, detach
+
+
+def flat_cross_entropy(logits, targets):
+    """Cross-entropy over (T, B, C) logits and (T, B) targets, flattened: one meaning under any class-dim rule."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tr.Tensor(targets).reshape(-1))
 
 
 def test_copy_task_layout():
@@ -34,7 +43,7 @@ def test_copy_baseline_is_the_loss_of_the_memoryless_strategy():
     logits[..., 0] = 0
     logits[-10:] = -1e9
     logits[-10:, :, 1:9] = 0
-    loss = F.cross_entropy(tr.Tensor(logits), y).item()
+    loss = F.cross_entropy(tr.Tensor(logits).reshape(-1, 10), tr.Tensor(y).reshape(-1)).item()
     assert loss == pytest.approx(copy_baseline(5), rel=1e-9)
 
 
@@ -80,7 +89,7 @@ def test_truncated_bptt_chunk_gradients_equal_the_unrolled_graph_over_that_chunk
     ys = rng.integers(0, 3, size=(12, 2))
 
     def loss_fn(out, y):
-        return F.cross_entropy(out, y)
+        return flat_cross_entropy(out, y)
     opt = Recorder(model.parameters())
     tr.fit(model, opt, chunks(xs, ys, 4), loss_fn, steps=3, carry_state=True, progress=False)
 
@@ -109,7 +118,7 @@ def small_copy_run(tmp_path, steps, resume_from=None, checkpoint_every=5, loss_h
     path = tmp_path / "run.ckpt"
 
     def loss_fn(out, y):
-        loss = F.cross_entropy(out, y)
+        loss = flat_cross_entropy(out, y)
         return loss_hook(loss) if loss_hook else loss
 
     def checkpoint(step, state):
@@ -134,10 +143,9 @@ def test_interrupted_checkpoint_write_leaves_the_previous_file_intact(tmp_path, 
     tr.save_checkpoint(path, model, step=1)
     before = path.read_bytes()
 
-    def crash(obj, f, protocol=None):
-        f.write(b"half a checkpoint")
+    def crash(fd):
         raise KeyboardInterrupt("power cut")
-    monkeypatch.setattr(pickle, "dump", crash)
+    monkeypatch.setattr(os, "fsync", crash)  # the bytes are written, the rename never happens
     with pytest.raises(KeyboardInterrupt):
         tr.save_checkpoint(path, model, step=2)
     monkeypatch.undo()
@@ -146,10 +154,48 @@ def test_interrupted_checkpoint_write_leaves_the_previous_file_intact(tmp_path, 
     assert [p.name for p in tmp_path.iterdir()] == ["m.ckpt"]
 
 
+WRITER = """
+import sys, numpy as np
+from tinygrad_rnn.serialization import save
+big = {"w": np.random.default_rng(0).standard_normal(2_000_000)}  # 16 MB: a kill usually lands mid-write
+save(big, sys.argv[1])
+print("ready", flush=True)
+while True:
+    save(big, sys.argv[1])
+"""
+
+
+def test_kill_9_during_saves_never_spoils_the_file_and_the_next_save_removes_the_temporaries(tmp_path):
+    path, rng = tmp_path / "big.ckpt", np.random.default_rng(0)
+    for _ in range(5):
+        child = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE)
+        assert child.stdout.readline() == b"ready\n"
+        time.sleep(rng.uniform(0, 0.05))
+        child.kill()  # SIGKILL: no cleanup handler runs
+        child.wait()
+        child.stdout.close()
+        assert load(path)["w"].shape == (2_000_000,)  # the last complete write, whole
+    save({"w": np.zeros(1)}, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["big.ckpt"]
+
+
+def test_a_save_leaves_the_temporary_files_of_live_writers_alone(tmp_path):
+    path = tmp_path / "m.ckpt"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale, live = tmp_path / f"m.ckpt.tmp.{dead.stdout.strip()}.x1", tmp_path / f"m.ckpt.tmp.{os.getppid()}.x2"
+    stale.write_bytes(b"left by a killed writer")
+    live.write_bytes(b"another process is writing this one right now")
+    save({"a": 1}, path)
+    assert not stale.exists() and live.exists() and load(path) == {"a": 1}
+
+
 def test_load_checkpoint_rejects_other_files(tmp_path):
     bad = tmp_path / "x.ckpt"
-    bad.write_bytes(pickle.dumps({"hello": 1}))
-    with pytest.raises(ValueError, match="is not a tinygrad_rnn checkpoint"):
+    bad.write_bytes(b'{"hello": 1}')
+    with pytest.raises(ValueError, match=r"x.ckpt is not a tinygrad_rnn file"):
+        tr.load_checkpoint(bad, nn.Linear(1, 1))
+    save({"hello": 1}, bad)
+    with pytest.raises(ValueError, match=r"x.ckpt is a tinygrad_rnn file but not a checkpoint"):
         tr.load_checkpoint(bad, nn.Linear(1, 1))
 
 
@@ -183,10 +229,20 @@ def test_a_small_copy_task_trains_below_its_baseline():
     task = CopyTask(5, 32, seed=0)
     model = tr.SequenceModel("gru", 10, 32, vocab_size=10, embedding_dim=8)
     opt = optim.Adam(model.parameters(), lr=0.02)
-    history = tr.fit(model, opt, task, lambda out, y: F.cross_entropy(out, y), 1000, clip=1.0, progress=False)
+    history = tr.fit(model, opt, task, flat_cross_entropy, 1000, clip=1.0, progress=False)
     final = float(np.mean(history["loss"][-20:]))
     assert final < 0.9 * task.baseline, f"final loss {final:.4f} vs baseline {task.baseline:.4f}"
     x, y = copy_task(500, 5, np.random.default_rng(123))
     with tr.no_grad():
         accuracy = copy_accuracy(model(x)[0].numpy(), y)
     assert accuracy > 2 / 8, f"copied {accuracy:.1%} of symbols right; chance is 12.5%"
+
+
+def test_copy_task_state_is_checked_whole_before_any_of_it_is_set():
+    task = CopyTask(3, 2, seed=1)
+    good = task.state_dict()
+    for bad, message in [({**good, "lag": 0}, "lag and batch must be ints >= 1, got lag=0"),
+                         ({**good, "rng": {"bit_generator": "MT19937"}}, "PCG64")]:
+        with pytest.raises(ValueError, match=message):
+            task.load_state_dict(bad)
+        assert task.state_dict() == good

@@ -80,6 +80,11 @@ class CopyTask:
         return {"lag": self.lag, "batch": self.batch, "rng": self.rng.bit_generator.state}
 
     def load_state_dict(self, state: dict) -> None:
-        self.lag, self.batch = state["lag"], state["batch"]
-        self.rng.bit_generator.state = state["rng"]
-        self.baseline = copy_baseline(self.lag)
+        """Restore ``state_dict()``'s output: all checked first, then all set."""
+        lag, batch = state.get("lag"), state.get("batch")
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in (lag, batch)):
+            raise ValueError(f"CopyTask.load_state_dict: lag and batch must be ints >= 1, got lag={lag!r}, "
+                             f"batch={batch!r}")
+        rng = np.random.default_rng()
+        rng.bit_generator.state = state.get("rng")  # refuses a state that is not a PCG64 one, before any change
+        self.lag, self.batch, self.rng, self.baseline = lag, batch, rng, copy_baseline(lag)
