@@ -178,12 +178,12 @@ def test_loading_into_a_model_or_optimizer_it_does_not_fit_changes_nothing(tmp_p
     real_checkpoint(tmp_path / "c.ckpt")
     tr.manual_seed(1)
     other = tr.SequenceModel("lstm", 5, 6, vocab_size=5, embedding_dim=3)  # hidden 6, not 4
-    before = {k: v.copy() for k, v in other.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in other.state_dict().items()}
     with pytest.raises(ValueError, match=r"c.ckpt does not fit: model: rnn.weight_ih_l0 has shape \(16, 3\) in the "
                                          r"checkpoint, \(24, 3\) in the model"):
         load_checkpoint(tmp_path / "c.ckpt", other)
     same_shape = tr.SequenceModel("lstm", 5, 4, vocab_size=5, embedding_dim=3)
-    before = {k: v.copy() for k, v in same_shape.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in same_shape.state_dict().items()}
     sgd = optim.SGD(same_shape.parameters(), lr=0.1)
     state = tr.rng.get_state()
     with pytest.raises(ValueError, match="optimizer: the checkpoint holds Adam state, the optimizer is SGD"):

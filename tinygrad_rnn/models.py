@@ -67,10 +67,10 @@ class SequenceModel(nn.Module):
 
     def forward(self, x, state=None):
         """x: int tokens (T, B) or features (T, B, F), a Tensor or an array → (logits (T, B, C), state)."""
-        if not isinstance(x, Tensor):  # built on the model's device (not the default one), floats in its dtype
+        if self.embed is None and not isinstance(x, Tensor):  # features: on the model's device, in its dtype
             weight = self.head.weight
-            floating = np.issubdtype(np.asarray(x).dtype if isinstance(x, (list, tuple)) else x.dtype, np.floating)
-            x = Tensor(x, device=weight.device, dtype=weight.dtype if floating else None)
+            x = Tensor(x, device=weight.device, dtype=weight.dtype)
+        # token ids may stay host data: the embedding checks their range on the host, for free, then uploads them
         h = self.embed(x) if self.embed is not None else x
         out, state = self.rnn(h, state)
         return self.head(out), state
