@@ -82,7 +82,7 @@ def weight_grads(dq, x, h0, out, w_ih, dp_tail=None):
     """
     xp = array_module(dq)
     (G, TB), B = dq.shape, h0.shape[0]
-    x2, ones = x.reshape(TB, -1), xp.ones(TB, dq.dtype)
+    x2, ones = x.reshape(TB, x.shape[2]), xp.ones(TB, dq.dtype)
     dw_hh = dq[:, :B] @ h0 + dq[:, B:] @ out[:-1].reshape(TB - B, out.shape[2])
     db_hh = dq @ ones
     if dp_tail is None:
@@ -92,4 +92,4 @@ def weight_grads(dq, x, h0, out, w_ih, dp_tail=None):
         dx = dq[:k].T @ w_ih[:k] + dp_tail.T @ w_ih[k:]
         dw_ih = xp.concatenate([dq[:k] @ x2, dp_tail @ x2])
         db_ih = xp.concatenate([db_hh[:k], dp_tail @ ones])
-    return dx.reshape(TB // B, B, -1), dw_ih, dw_hh, db_ih, db_hh
+    return dx.reshape(x.shape[0], B, w_ih.shape[1]), dw_ih, dw_hh, db_ih, db_hh
