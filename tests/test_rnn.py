@@ -235,7 +235,8 @@ def test_unknown_nonlinearity_is_named(make_layer):
     (lambda: nn.RNN(3, True), "hidden_size", "True"), (lambda: nn.GRUCell(3, 0), "hidden_size", "0"),
     (lambda: nn.LSTMCell(0, 3), "input_size", "0"), (lambda: nn.GRU(3, 4, num_layers=2.0), "num_layers", "2.0"),
     (lambda: nn.LSTM(3, 4, dropout=1.5), "dropout", "1.5"), (lambda: nn.RNN(3, 4, dropout="0.1"), "dropout", "'0.1'"),
-    (lambda: nn.GRU(3, 4, bidirectional=1), "bidirectional", "1"), (lambda: nn.RNNCell(3, 4, bias=None), "bias", "None"),
+    (lambda: nn.GRU(3, 4, bidirectional=1), "bidirectional", "1"),
+    (lambda: nn.RNNCell(3, 4, bias=None), "bias", "None"),
 ])
 def test_bad_sizes_and_flags_are_refused_by_name(make_layer, arg, value):
     with pytest.raises((ValueError, TypeError), match=f"{arg} must be .*got {value}"):

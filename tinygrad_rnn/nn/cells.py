@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tensor import Tensor
 from .elman import ELMAN
 from .gru import GRU_CELL
 from .lstm import LSTM_CELL
@@ -50,8 +51,8 @@ class RNNCellBase(Module):
             return (zero_state(x, batch + (self.hidden_size,)),) * n
         states = hx if isinstance(hx, tuple) else (hx,)
         if len(states) != n:
-            raise ValueError(f"{name}: expected hx as {'(' + ', '.join(self.spec.state) + ')' if n > 1 else 'one Tensor'}"
-                             f", got {len(states)}")
+            wanted = f"({', '.join(self.spec.state)})" if n > 1 else "one Tensor"
+            raise ValueError(f"{name}: expected hx as {wanted}, got {len(states)}")
         for s in states:
             check_like(name, "hidden state", s, self.weight_ih)
             check_size(name, "hidden state", s, batch + (self.hidden_size,))

@@ -20,12 +20,12 @@ import numpy as np
 
 from ..ops import concatenate, dropout, stack
 from ..tensor import Tensor
-from .spec import CellSpec, check_flag, check_like, check_positive_int, check_size, recurrent_weights, zero_state
 from .elman import ELMAN
 from .gru import GRU_CELL
 from .lstm import LSTM_CELL
 from .module import Module
 from .recurrent import unroll
+from .spec import CellSpec, check_flag, check_like, check_positive_int, check_size, recurrent_weights, zero_state
 
 IMPLS = ("fused", "unrolled")
 
