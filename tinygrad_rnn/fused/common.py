@@ -56,14 +56,14 @@ def swap_layout(a, pooled=True):
     return out
 
 
-def gate_major(d):
+def gate_major(d_gates):
     """Hidden-major (T, G, B) → a pooled (G, T·B): the steps side by side, for one matmul over all of them.
 
     (Rows of B stay whole, so this copy is ~4× faster than a full transpose to (T, B, G).)
     """
-    T, G, B = d.shape
-    out = empty(array_module(d), (G, T * B), d.dtype)
-    out.reshape(G, T, B)[...] = d.transpose(1, 0, 2)
+    T, G, B = d_gates.shape
+    out = empty(array_module(d_gates), (G, T * B), d_gates.dtype)
+    out.reshape(G, T, B)[...] = d_gates.transpose(1, 0, 2)
     return out
 
 
@@ -82,14 +82,14 @@ def weight_grads(dq, x, h0, out, w_ih, dp_tail=None):
     """
     xp = array_module(dq)
     (G, TB), B = dq.shape, h0.shape[0]
-    x2, ones = x.reshape(TB, x.shape[2]), xp.ones(TB, dq.dtype)
+    x_flat, ones = x.reshape(TB, x.shape[2]), xp.ones(TB, dq.dtype)
     dw_hh = dq[:, :B] @ h0 + dq[:, B:] @ out[:-1].reshape(TB - B, out.shape[2])
     db_hh = dq @ ones
     if dp_tail is None:
-        dx, dw_ih, db_ih = dq.T @ w_ih, dq @ x2, db_hh
+        dx, dw_ih, db_ih = dq.T @ w_ih, dq @ x_flat, db_hh
     else:
-        k = G - dp_tail.shape[0]
-        dx = dq[:k].T @ w_ih[:k] + dp_tail.T @ w_ih[k:]
-        dw_ih = xp.concatenate([dq[:k] @ x2, dp_tail @ x2])
-        db_ih = xp.concatenate([db_hh[:k], dp_tail @ ones])
+        shared = G - dp_tail.shape[0]  # the rows where dp = dq
+        dx = dq[:shared].T @ w_ih[:shared] + dp_tail.T @ w_ih[shared:]
+        dw_ih = xp.concatenate([dq[:shared] @ x_flat, dp_tail @ x_flat])
+        db_ih = xp.concatenate([db_hh[:shared], dp_tail @ ones])
     return dx.reshape(x.shape[0], B, w_ih.shape[1]), dw_ih, dw_hh, db_ih, db_hh

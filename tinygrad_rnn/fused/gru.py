@@ -40,25 +40,26 @@ class FusedGRU(FusedFunction):
             b_in[: 2 * H] += biases[1][: 2 * H]
         gates = project_inputs(x, w_ih, b_in)  # p (+ b_hr, b_hz), then [r, z, n] in place
         hs, q_ns = xp.empty((T, H, h0.shape[0]), gates.dtype), empty(xp, (T, H, h0.shape[0]), gates.dtype)
-        q, tmp = empty(xp, gates[0].shape, gates.dtype), xp.empty_like(hs[0])
+        recurrent = empty(xp, gates[0].shape, gates.dtype)                     # q = W_hh h_{t-1} (+ b_hn)
+        r_q_n, z_h_minus_n = xp.empty_like(hs[0]), xp.empty_like(hs[0])
         h = h0.T
         for t in range(T):
-            xp.matmul(w_hh, h, out=q)
-            a = gates[t]
-            a[: 2 * H] += q[: 2 * H]
-            sigmoid_(a[: 2 * H])
-            r, z, n = a[:H], a[H: 2 * H], a[2 * H:]
-            if b_hn is None:
-                q_ns[t] = q[2 * H:]
+            xp.matmul(w_hh, h, out=recurrent)
+            gates_t = gates[t]
+            gates_t[: 2 * H] += recurrent[: 2 * H]
+            sigmoid_(gates_t[: 2 * H])                       # r = σ(p_r + q_r), z = σ(p_z + q_z)
+            r, z, n = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H:]
+            if b_hn is None:                                 # q_n = W_hn h_{t-1} + b_hn, kept for backward
+                q_ns[t] = recurrent[2 * H:]
             else:
-                xp.add(q[2 * H:], b_hn, out=q_ns[t])
-            xp.multiply(r, q_ns[t], out=tmp)
-            n += tmp
+                xp.add(recurrent[2 * H:], b_hn, out=q_ns[t])
+            xp.multiply(r, q_ns[t], out=r_q_n)               # n = tanh(p_n + r q_n)
+            n += r_q_n
             xp.tanh(n, out=n)
-            xp.subtract(h, n, out=tmp)
-            tmp *= z
-            h = xp.add(n, tmp, out=hs[t])
-        WORKSPACE.give(q)
+            xp.subtract(h, n, out=z_h_minus_n)               # h_t = n + z (h_{t-1} - n)
+            z_h_minus_n *= z
+            h = xp.add(n, z_h_minus_n, out=hs[t])
+        WORKSPACE.give(recurrent)
         out = swap_layout(hs, pooled=False)  # the states are kept once, in the output; hs is dropped
         self.saved = (x, h0, w_ih, w_hh, gates, q_ns, out, bool(biases))
         self.scratch = (gates, q_ns)
@@ -70,31 +71,33 @@ class FusedGRU(FusedFunction):
         T, H = len(x), w_hh.shape[1]
         hs = swap_layout(out)  # hidden-major: the states h_t, and below the upstream gradient
         g = None if g is None else swap_layout(g)
-        dq, dp_n = empty(xp, gates.shape, gates.dtype), empty(xp, hs.shape, gates.dtype)  # δp = [δq_r, δq_z, δp_n]
-        dh = xp.zeros_like(hs[0]) if g_n is None else xp.array(g_n.T, dtype=hs.dtype, order="C")  # δh_T
-        tmp, u, back = (xp.empty_like(dh) for _ in range(3))
+        # δq = [δr, δz, δn r] (the recurrent part's gradient) and δp_n = δn; δp = [δr, δz, δp_n]
+        d_recurrent, d_input_n = empty(xp, gates.shape, gates.dtype), empty(xp, hs.shape, gates.dtype)
+        dh = xp.zeros_like(hs[0]) if g_n is None else xp.array(g_n.T, dtype=hs.dtype, order="C")  # δh_T = g_n
+        dh_through_n, gate_slope, dh_recurrent = (xp.empty_like(dh) for _ in range(3))
         for t in range(T - 1, -1, -1):
-            a, d = gates[t], dq[t]
-            r, z, n = a[:H], a[H: 2 * H], a[2 * H:]
-            dr, dz, dn = d[:H], d[H: 2 * H], dp_n[t]
+            gates_t, d_recurrent_t = gates[t], d_recurrent[t]
+            r, z, n = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H:]
+            dr, dz, dn = d_recurrent_t[:H], d_recurrent_t[H: 2 * H], d_input_n[t]
             if g is not None:
-                dh += g[t]
-            xp.subtract(1, z, out=u)                         # u = δh (1 - z)
-            u *= dh
-            xp.multiply(n, n, out=tmp)                       # δn = u (1 - n²)
-            xp.subtract(1, tmp, out=tmp)
-            xp.multiply(u, tmp, out=dn)
-            xp.subtract(hs[t], n, out=dz)                    # δa_z = δh (h_{t-1} - n) z (1 - z) = u (h_t - n)
-            dz *= u
-            xp.subtract(1, r, out=tmp)                       # δa_r = δn q_n r (1 - r)
-            tmp *= r
+                dh += g[t]                                   # δh_t = g_t + (what h_t gave to step t+1)
+            xp.subtract(1, z, out=dh_through_n)              # δh_t (1 - z)
+            dh_through_n *= dh
+            xp.multiply(n, n, out=gate_slope)                # δn = δh_t (1 - z) (1 - n²)
+            xp.subtract(1, gate_slope, out=gate_slope)
+            xp.multiply(dh_through_n, gate_slope, out=dn)
+            xp.subtract(hs[t], n, out=dz)                    # δa_z = δh_t (1 - z) (h_t - n)
+            dz *= dh_through_n
+            xp.subtract(1, r, out=gate_slope)                # δa_r = δn q_n r (1 - r)
+            gate_slope *= r
             xp.multiply(dn, q_ns[t], out=dr)
-            dr *= tmp
-            xp.multiply(dn, r, out=d[2 * H:])               # δq_n = δn r
-            xp.matmul(w_hh.T, d, out=back)                   # δh_{t-1} = δh z + W_hhᵀ δq
+            dr *= gate_slope
+            xp.multiply(dn, r, out=d_recurrent_t[2 * H:])    # δq_n = δn r
+            xp.matmul(w_hh.T, d_recurrent_t, out=dh_recurrent)  # δh_{t-1} = δh_t z + W_hhᵀ δq
             dh *= z
-            dh += back
-        dq2, dp_n2 = gate_major(dq), gate_major(dp_n)
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(dq2, x, h0, out, w_ih, dp_tail=dp_n2)
-        WORKSPACE.give(*([] if g is None else [g]), hs, dq, dp_n, dq2, dp_n2)
+            dh += dh_recurrent
+        d_recurrent_by_gate, d_input_n_by_gate = gate_major(d_recurrent), gate_major(d_input_n)
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_recurrent_by_gate, x, h0, out, w_ih,
+                                                      dp_tail=d_input_n_by_gate)
+        WORKSPACE.give(*([] if g is None else [g]), hs, d_recurrent, d_input_n, d_recurrent_by_gate, d_input_n_by_gate)
         return (dx, dh.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())
