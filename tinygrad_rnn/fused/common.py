@@ -11,6 +11,14 @@ slices of a (B, G·H) array); their recurrent product is W_hh h_{t-1}ᵀ.
 The input projection and the weight gradients are single matmuls over all steps: the
 loop over time is left with only the recurrent product and the gate arithmetic.  Large
 internal arrays come from the workspace pool.
+
+Packed batches (``batch_sizes``, torch's PackedSequence layout): the sequences are sorted
+longest first and padded to (T, B, ·), and step t runs on the first b_t = batch_sizes[t]
+of them only, so no work is spent on padding.  A sequence of length L_j stops at step
+L_j - 1: its state is frozen there, its final state is h_{L_j}, and backward starts its
+δh at that step (δh_{L_j} = g_{L_j} + g_n) and gives no gradient to the padding
+(δa_t = 0 for rows ≥ b_t, and the padded outputs are kept at 0, so the single weight-
+gradient matmuls over all steps stay right).
 """
 from __future__ import annotations
 
@@ -32,6 +40,18 @@ class FusedFunction(Function):
 def empty(xp, shape, dtype):
     """A pooled scratch array (see workspace.py): never hand one out as an output or gradient."""
     return WORKSPACE.empty(xp, shape, dtype)
+
+
+def active_rows(batch_sizes, T: int, B: int) -> list:
+    """b_t for t = 0..T-1: how many (sorted) sequences run at step t; all B when the batch is not packed."""
+    return [B] * T if batch_sizes is None else [int(b) for b in batch_sizes]
+
+
+def final_states(states, rows: list):
+    """Each sequence's state at its own last step L_j - 1, as a fresh (B, F) array: states (T, B, F) batch-major."""
+    xp, B = array_module(states), states.shape[1]
+    last = xp.asarray([sum(b > j for b in rows) - 1 for j in range(B)], dtype=xp.int64)
+    return states[last, xp.arange(B)]
 
 
 def project_inputs(x, w_ih, b=None):

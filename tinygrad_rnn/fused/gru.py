@@ -14,6 +14,9 @@ Backward, with δh_t = g_t + (what h_t gave to step t+1), and δh_T = g_T + g_n
     δp = [δr, δz, δn],   δq = [δr, δz, δn ⊙ r]
     δh_{t-1} = δh_t ⊙ z + W_hhᵀ δq
     dL/dW_ih = Σ_t δp_t x_tᵀ,   dL/dW_hh = Σ_t δq_t h_{t-1}ᵀ,   dL/db_ih = Σ_t δp_t,   dL/db_hh = Σ_t δq_t
+Packed (``batch_sizes``, see common.py): step t updates columns j < b_t only,
+h_n[j] = h_{L_j}[j], and backward runs the same recurrence on columns j < b_t
+with δh[j] = g_n[j] until step L_j, δp_t[j] = δq_t[j] = 0 for j ≥ b_t.
 Unlike the RNN and LSTM, the input and recurrent gradients differ (r gates
 only the recurrent part of n), so b_ih and b_hh get different gradients.
 The r and z thirds of b_hh sit outside any gate, so forward adds them to the
@@ -24,16 +27,26 @@ from __future__ import annotations
 
 from ..backend import array_module
 from ..ops.unary import sigmoid_
-from .common import FusedFunction, empty, gate_major, project_inputs, swap_layout, weight_grads
+from .common import (
+    FusedFunction,
+    active_rows,
+    empty,
+    final_states,
+    gate_major,
+    project_inputs,
+    swap_layout,
+    weight_grads,
+)
 from .workspace import WORKSPACE
 
 
 class FusedGRU(FusedFunction):
     """(x (T,B,I), h0 (B,H), W_ih (3H,I), W_hh (3H,H) [, b_ih, b_hh]) → (h_1..h_T as (T, B, H), h_T)."""
 
-    def forward(self, x, h0, w_ih, w_hh, *biases):
+    def forward(self, x, h0, w_ih, w_hh, *biases, batch_sizes=None):
         xp = array_module(x)
         T, H = len(x), w_hh.shape[1]
+        rows = active_rows(batch_sizes, T, x.shape[1])  # packed: step t runs on the first b_t columns
         b_in = b_hn = None
         if biases:
             b_in, b_hn = biases[0].copy(), biases[1][2 * H:, None]
@@ -43,30 +56,32 @@ class FusedGRU(FusedFunction):
         recurrent = empty(xp, gates[0].shape, gates.dtype)                     # q = W_hh h_{t-1} (+ b_hn)
         r_q_n, z_h_minus_n = xp.empty_like(hs[0]), xp.empty_like(hs[0])
         h = h0.T
-        for t in range(T):
-            xp.matmul(w_hh, h, out=recurrent)
-            gates_t = gates[t]
-            gates_t[: 2 * H] += recurrent[: 2 * H]
+        for t, b in enumerate(rows):
+            xp.matmul(w_hh, h[:, :b], out=recurrent[:, :b])
+            gates_t, q_n = gates[t][:, :b], q_ns[t][:, :b]
+            gates_t[: 2 * H] += recurrent[: 2 * H, :b]
             sigmoid_(gates_t[: 2 * H])                       # r = σ(p_r + q_r), z = σ(p_z + q_z)
             r, z, n = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H:]
             if b_hn is None:                                 # q_n = W_hn h_{t-1} + b_hn, kept for backward
-                q_ns[t] = recurrent[2 * H:]
+                q_n[...] = recurrent[2 * H:, :b]
             else:
-                xp.add(recurrent[2 * H:], b_hn, out=q_ns[t])
-            xp.multiply(r, q_ns[t], out=r_q_n)               # n = tanh(p_n + r q_n)
-            n += r_q_n
+                xp.add(recurrent[2 * H:, :b], b_hn, out=q_n)
+            xp.multiply(r, q_n, out=r_q_n[:, :b])            # n = tanh(p_n + r q_n)
+            n += r_q_n[:, :b]
             xp.tanh(n, out=n)
-            xp.subtract(h, n, out=z_h_minus_n)               # h_t = n + z (h_{t-1} - n)
-            z_h_minus_n *= z
-            h = xp.add(n, z_h_minus_n, out=hs[t])
+            xp.subtract(h[:, :b], n, out=z_h_minus_n[:, :b])  # h_t = n + z (h_{t-1} - n)
+            z_h_minus_n[:, :b] *= z
+            xp.add(n, z_h_minus_n[:, :b], out=hs[t][:, :b])
+            hs[t][:, b:] = 0                                 # padding (packed batches only)
+            h = hs[t]
         WORKSPACE.give(recurrent)
         out = swap_layout(hs, pooled=False)  # the states are kept once, in the output; hs is dropped
-        self.saved = (x, h0, w_ih, w_hh, gates, q_ns, out, bool(biases))
+        self.saved = (x, h0, w_ih, w_hh, gates, q_ns, out, rows, bool(biases))
         self.scratch = (gates, q_ns)
-        return out, out[-1].copy()
+        return out, final_states(out, rows)
 
     def backward(self, g, g_n):
-        x, h0, w_ih, w_hh, gates, q_ns, out, has_bias = self.saved
+        x, h0, w_ih, w_hh, gates, q_ns, out, rows, has_bias = self.saved
         xp = array_module(out)
         T, H = len(x), w_hh.shape[1]
         hs = swap_layout(out)  # hidden-major: the states h_t, and below the upstream gradient
@@ -76,26 +91,30 @@ class FusedGRU(FusedFunction):
         dh = xp.zeros_like(hs[0]) if g_n is None else xp.array(g_n.T, dtype=hs.dtype, order="C")  # δh_T = g_n
         dh_through_n, gate_slope, dh_recurrent = (xp.empty_like(dh) for _ in range(3))
         for t in range(T - 1, -1, -1):
-            gates_t, d_recurrent_t = gates[t], d_recurrent[t]
+            b = rows[t]                                      # columns ≥ b keep g_n until their own last step
+            gates_t, d_recurrent_t, dh_t = gates[t][:, :b], d_recurrent[t][:, :b], dh[:, :b]
             r, z, n = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H:]
-            dr, dz, dn = d_recurrent_t[:H], d_recurrent_t[H: 2 * H], d_input_n[t]
+            dr, dz, dn = d_recurrent_t[:H], d_recurrent_t[H: 2 * H], d_input_n[t][:, :b]
+            through_n, slope = dh_through_n[:, :b], gate_slope[:, :b]
             if g is not None:
-                dh += g[t]                                   # δh_t = g_t + (what h_t gave to step t+1)
-            xp.subtract(1, z, out=dh_through_n)              # δh_t (1 - z)
-            dh_through_n *= dh
-            xp.multiply(n, n, out=gate_slope)                # δn = δh_t (1 - z) (1 - n²)
-            xp.subtract(1, gate_slope, out=gate_slope)
-            xp.multiply(dh_through_n, gate_slope, out=dn)
-            xp.subtract(hs[t], n, out=dz)                    # δa_z = δh_t (1 - z) (h_t - n)
-            dz *= dh_through_n
-            xp.subtract(1, r, out=gate_slope)                # δa_r = δn q_n r (1 - r)
-            gate_slope *= r
-            xp.multiply(dn, q_ns[t], out=dr)
-            dr *= gate_slope
+                dh_t += g[t][:, :b]                          # δh_t = g_t + (what h_t gave to step t+1)
+            xp.subtract(1, z, out=through_n)                 # δh_t (1 - z)
+            through_n *= dh_t
+            xp.multiply(n, n, out=slope)                     # δn = δh_t (1 - z) (1 - n²)
+            xp.subtract(1, slope, out=slope)
+            xp.multiply(through_n, slope, out=dn)
+            xp.subtract(hs[t][:, :b], n, out=dz)             # δa_z = δh_t (1 - z) (h_t - n)
+            dz *= through_n
+            xp.subtract(1, r, out=slope)                     # δa_r = δn q_n r (1 - r)
+            slope *= r
+            xp.multiply(dn, q_ns[t][:, :b], out=dr)
+            dr *= slope
             xp.multiply(dn, r, out=d_recurrent_t[2 * H:])    # δq_n = δn r
-            xp.matmul(w_hh.T, d_recurrent_t, out=dh_recurrent)  # δh_{t-1} = δh_t z + W_hhᵀ δq
-            dh *= z
-            dh += dh_recurrent
+            d_recurrent[t][:, b:] = 0                        # no gradient from padding
+            d_input_n[t][:, b:] = 0
+            xp.matmul(w_hh.T, d_recurrent_t, out=dh_recurrent[:, :b])  # δh_{t-1} = δh_t z + W_hhᵀ δq
+            dh_t *= z
+            dh_t += dh_recurrent[:, :b]
         d_recurrent_by_gate, d_input_n_by_gate = gate_major(d_recurrent), gate_major(d_input_n)
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_recurrent_by_gate, x, h0, out, w_ih,
                                                       dp_tail=d_input_n_by_gate)

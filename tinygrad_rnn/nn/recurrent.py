@@ -15,22 +15,46 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..ops import stack
+from ..ops import concatenate, stack
 from ..tensor import Tensor
 from .module import Module
+from .packing import repack, reverse_within_lengths, unpack_sorted
 from .spec import check_flag, zero_state
+from .utils.rnn import PackedSequence
 
 
-def unroll(step: Callable, x: Tensor, state) -> tuple[list, object]:
+def unroll(step: Callable, x: Tensor, state, rows: list | None = None) -> tuple[list, object]:
     """Apply ``step(x_t, state) -> state`` for t = 0..T-1 of x (T, B, ...): ([h_1..h_T], final state).
 
-    h_t is the state itself when it is a Tensor, else its first element.
+    h_t is the state itself when it is a Tensor, else its first element.  With
+    ``rows`` (a packed batch, see packing.py) step t runs on the first b_t rows
+    only; the others keep their state, so the final state is each one's own last.
     """
     hs = []
     for t in range(x.shape[0]):
-        state = step(x[t], state)
+        b = x.shape[1] if rows is None else rows[t]
+        if b == x.shape[1]:
+            state = step(x[t], state)
+        else:
+            stepped = step(x[t][:b], _first_rows(state, b))
+            state = _join(stepped, state, b)
         hs.append(state if isinstance(state, Tensor) else state[0])
     return hs, state
+
+
+def _first_rows(state, b: int):
+    return state[:b] if isinstance(state, Tensor) else type(state)(s[:b] for s in state)
+
+
+def _select_rows(state, index):
+    return state[index] if isinstance(state, Tensor) else type(state)(s[index] for s in state)
+
+
+def _join(stepped, state, b: int):
+    """The first b rows from ``stepped``, the rest from ``state`` (Tensors, or tuples of them)."""
+    if isinstance(state, Tensor):
+        return concatenate([stepped, state[b:]])
+    return type(state)(concatenate([new, old[b:]]) for new, old in zip(stepped, state))
 
 
 class Recurrent(Module):
@@ -59,7 +83,10 @@ class Recurrent(Module):
             return self.cell.initial_state(x.shape[1])
         return zero_state(x, (x.shape[1], self.cell.hidden_size))
 
-    def forward(self, x: Tensor, state=None):
+    def forward(self, x, state=None):
+        """(out, state); x may be a PackedSequence (out is then one too, state each sequence's own last)."""
+        if isinstance(x, PackedSequence):
+            return self._forward_packed(x, state)
         if not isinstance(x, Tensor) or x.ndim < 3:
             layout = "(batch, seq, features)" if self.batch_first else "(seq, batch, features)"
             got = x.shape if isinstance(x, Tensor) else type(x).__name__
@@ -70,6 +97,19 @@ class Recurrent(Module):
         hs, state = unroll(self.cell, x[::-1] if self.reverse else x, state)
         out = stack(hs[::-1] if self.reverse else hs)
         return (out.transpose(0, 1) if self.batch_first else out), state
+
+    def _forward_packed(self, packed: PackedSequence, state):
+        x, rows = unpack_sorted(packed)
+        if state is None:
+            state = self.initial_state(x)
+        elif packed.sorted_indices is not None:  # the caller's order → the packed (sorted) order
+            state = _select_rows(state, packed.sorted_indices.numpy())
+        hs, state = unroll(self.cell, reverse_within_lengths(x, rows) if self.reverse else x, state, rows)
+        out = stack(hs)
+        out = reverse_within_lengths(out, rows) if self.reverse else out
+        if packed.unsorted_indices is not None:
+            state = _select_rows(state, packed.unsorted_indices.numpy())
+        return repack(out, packed), state
 
     def extra_repr(self) -> str:
         return ", ".join(f"{k}=True" for k in ("batch_first", "reverse") if getattr(self, k))

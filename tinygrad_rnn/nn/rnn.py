@@ -24,8 +24,10 @@ from .elman import ELMAN
 from .gru import GRU_CELL
 from .lstm import LSTM_CELL
 from .module import Module
+from .packing import permute_batch, repack, reverse_within_lengths, unpack_sorted
 from .recurrent import unroll
 from .spec import CellSpec, check_flag, check_like, check_positive_int, check_size, recurrent_weights, zero_state
+from .utils.rnn import PackedSequence
 
 IMPLS = ("fused", "unrolled")
 
@@ -85,7 +87,14 @@ class RNNBase(Module):
     # ----- checks
     def _check(self, x, hx):
         """Validate input and hx; return x as (seq, batch, feature), the states, and whether unbatched."""
-        name, w, parts = type(self).__name__, self.weight_ih_l0, self.spec.state
+        name, w = type(self).__name__, self.weight_ih_l0
+        if isinstance(x, PackedSequence):  # already (seq, batch, feature) inside, whatever batch_first says
+            check_like(name, "input", x.data, w)
+            if x.data.ndim != 2 or x.data.shape[1] != self.input_size:
+                raise ValueError(f"{name}: expected packed data of shape (steps, {self.input_size}), "
+                                 f"got {x.data.shape}")
+            padded, _ = unpack_sorted(x)
+            return (padded,) + self._check_state(hx, padded)[1:]
         check_like(name, "input", x, w)
         layout = "(batch, seq, {})" if self.batch_first else "(seq, batch, {})"
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
@@ -95,6 +104,10 @@ class RNNBase(Module):
         x = x[:, None] if unbatched else (x.transpose(0, 1) if self.batch_first else x)
         if x.shape[0] == 0:
             raise ValueError(f"{name}: expected a sequence of at least one step, got input of shape {x.shape}")
+        return self._check_state(hx, x, unbatched)
+
+    def _check_state(self, hx, x, unbatched=False):
+        name, w, parts = type(self).__name__, self.weight_ih_l0, self.spec.state
         layers, batch = self.num_layers * len(self._suffixes()), x.shape[1]
         if hx is None:
             return x, [zero_state(x, (layers, batch, self.hidden_size))] * len(parts), unbatched
@@ -109,35 +122,50 @@ class RNNBase(Module):
         return x, [s[:, None] if unbatched else s for s in states], unbatched
 
     # ----- forward
-    def _run(self, x: Tensor, state: tuple, weights: list, key) -> tuple:
-        """One layer, one direction: (outputs (T, B, H), final state tuple)."""
-        options = self._options()
+    def _run(self, x: Tensor, state: tuple, weights: list, key, rows) -> tuple:
+        """One layer, one direction: (outputs (T, B, H), final state tuple); ``rows``: b_t of a packed batch."""
+        options = self._options() if rows is None else dict(self._options(), batch_sizes=rows)
         if self.impl == "fused":  # every fused layer: (x, *state, *weights) -> (outputs, *final_state)
             out, *final = self.spec.fused.apply(x, *state, *weights, **options)
             return out, tuple(final)
-        hs, final = unroll(lambda x_t, s: self.spec.step(x_t, s, *weights, **options), x, state)
+        options.pop("batch_sizes", None)
+        hs, final = unroll(lambda x_t, s: self.spec.step(x_t, s, *weights, **options), x, state, rows)
         self.step_states[key] = hs
         return stack(hs), final
 
-    def forward(self, input: Tensor, hx=None):
-        """Returns (output, h_n), or (output, (h_n, c_n)) for an LSTM, shaped as torch's."""
+    def forward(self, input, hx=None):
+        """Returns (output, h_n), or (output, (h_n, c_n)) for an LSTM, shaped as torch's.
+
+        ``input`` may be a PackedSequence: the output is then one too, h_n (c_n)
+        is each sequence's state at its own last step, and a reverse direction
+        starts at each sequence's own end.
+        """
+        packed = input if isinstance(input, PackedSequence) else None
+        rows = None if packed is None else [int(b) for b in packed.batch_sizes]
+        order = None if packed is None else packed.sorted_indices
         x, states, unbatched = self._check(input, hx)
+        states = [permute_batch(s, order) for s in states] if hx is not None else states  # caller's → sorted
         self.step_states = {}
         finals = [[] for _ in states]
         for layer in range(self.num_layers):
             outs = []
             for d, suffix in enumerate(self._suffixes()):
                 idx = layer * len(self._suffixes()) + d
-                xs = x if d == 0 else x[::-1]
-                out, final = self._run(xs, tuple(s[idx] for s in states), self._weights(layer, suffix), (layer, d))
-                outs.append(out if d == 0 else out[::-1])
+                xs = x if d == 0 else reverse_within_lengths(x, rows)
+                out, final = self._run(xs, tuple(s[idx] for s in states), self._weights(layer, suffix), (layer, d),
+                                       rows)
+                outs.append(out if d == 0 else reverse_within_lengths(out, rows))
                 for f, lst in zip(final, finals):
                     lst.append(f)
             x = outs[0] if len(outs) == 1 else concatenate(outs, axis=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = dropout(x, self.dropout)
-        output = x[:, 0] if unbatched else (x.transpose(0, 1) if self.batch_first else x)
         h = [stack(lst)[:, 0] if unbatched else stack(lst) for lst in finals]
+        if packed is not None:
+            output = repack(x, packed)
+            h = [permute_batch(s, packed.unsorted_indices) for s in h]  # sorted → caller's order
+        else:
+            output = x[:, 0] if unbatched else (x.transpose(0, 1) if self.batch_first else x)
         return output, (tuple(h) if len(h) > 1 else h[0])
 
     def extra_repr(self) -> str:
