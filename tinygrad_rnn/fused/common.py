@@ -22,6 +22,8 @@ gradient matmuls over all steps stay right).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..backend import array_module
 from ..tensor import Function
 from .workspace import WORKSPACE
@@ -47,11 +49,23 @@ def active_rows(batch_sizes, T: int, B: int) -> list:
     return [B] * T if batch_sizes is None else [int(b) for b in batch_sizes]
 
 
+def step_columns(rows: list, *scratch):
+    """For each step, (t, b_t, the scratch arrays' first b_t columns (last axis)): the views are made anew
+    only when b_t changes, as making them every step costs a few percent at these sizes."""
+    last, views = None, ()
+    for t, b in enumerate(rows):
+        if b != last:
+            last, views = b, tuple(a[..., :b] for a in scratch)
+        yield t, b, views
+
+
 def final_states(states, rows: list):
     """Each sequence's state at its own last step L_j - 1, as a fresh (B, F) array: states (T, B, F) batch-major."""
     xp, B = array_module(states), states.shape[1]
-    last = xp.asarray([sum(b > j for b in rows) - 1 for j in range(B)], dtype=xp.int64)
-    return states[last, xp.arange(B)]
+    if rows[-1] == B:  # not packed: every sequence ends at the last step
+        return states[-1].copy()
+    last = (np.asarray(rows)[:, None] > np.arange(B)[None, :]).sum(0) - 1
+    return states[xp.asarray(last), xp.arange(B)]
 
 
 def project_inputs(x, w_ih, b=None):

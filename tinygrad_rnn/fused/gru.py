@@ -34,6 +34,7 @@ from .common import (
     final_states,
     gate_major,
     project_inputs,
+    step_columns,
     swap_layout,
     weight_grads,
 )
@@ -55,24 +56,25 @@ class FusedGRU(FusedFunction):
         hs, q_ns = xp.empty((T, H, h0.shape[0]), gates.dtype), empty(xp, (T, H, h0.shape[0]), gates.dtype)
         recurrent = empty(xp, gates[0].shape, gates.dtype)                     # q = W_hh h_{t-1} (+ b_hn)
         r_q_n, z_h_minus_n = xp.empty_like(hs[0]), xp.empty_like(hs[0])
-        h = h0.T
-        for t, b in enumerate(rows):
-            xp.matmul(w_hh, h[:, :b], out=recurrent[:, :b])
+        h, B = h0.T, h0.shape[0]
+        for t, b, (recurrent_t, r_q_n_t, z_h_minus_n_t) in step_columns(rows, recurrent, r_q_n, z_h_minus_n):
+            xp.matmul(w_hh, h[:, :b], out=recurrent_t)
             gates_t, q_n = gates[t][:, :b], q_ns[t][:, :b]
-            gates_t[: 2 * H] += recurrent[: 2 * H, :b]
+            gates_t[: 2 * H] += recurrent_t[: 2 * H]
             sigmoid_(gates_t[: 2 * H])                       # r = σ(p_r + q_r), z = σ(p_z + q_z)
             r, z, n = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H:]
             if b_hn is None:                                 # q_n = W_hn h_{t-1} + b_hn, kept for backward
-                q_n[...] = recurrent[2 * H:, :b]
+                q_n[...] = recurrent_t[2 * H:]
             else:
-                xp.add(recurrent[2 * H:, :b], b_hn, out=q_n)
-            xp.multiply(r, q_n, out=r_q_n[:, :b])            # n = tanh(p_n + r q_n)
-            n += r_q_n[:, :b]
+                xp.add(recurrent_t[2 * H:], b_hn, out=q_n)
+            xp.multiply(r, q_n, out=r_q_n_t)                 # n = tanh(p_n + r q_n)
+            n += r_q_n_t
             xp.tanh(n, out=n)
-            xp.subtract(h[:, :b], n, out=z_h_minus_n[:, :b])  # h_t = n + z (h_{t-1} - n)
-            z_h_minus_n[:, :b] *= z
-            xp.add(n, z_h_minus_n[:, :b], out=hs[t][:, :b])
-            hs[t][:, b:] = 0                                 # padding (packed batches only)
+            xp.subtract(h[:, :b], n, out=z_h_minus_n_t)      # h_t = n + z (h_{t-1} - n)
+            z_h_minus_n_t *= z
+            xp.add(n, z_h_minus_n_t, out=hs[t][:, :b])
+            if b < B:
+                hs[t][:, b:] = 0                             # padding (packed batches only)
             h = hs[t]
         WORKSPACE.give(recurrent)
         out = swap_layout(hs, pooled=False)  # the states are kept once, in the output; hs is dropped
@@ -83,19 +85,19 @@ class FusedGRU(FusedFunction):
     def backward(self, g, g_n):
         x, h0, w_ih, w_hh, gates, q_ns, out, rows, has_bias = self.saved
         xp = array_module(out)
-        T, H = len(x), w_hh.shape[1]
+        H = w_hh.shape[1]
         hs = swap_layout(out)  # hidden-major: the states h_t, and below the upstream gradient
         g = None if g is None else swap_layout(g)
         # δq = [δr, δz, δn r] (the recurrent part's gradient) and δp_n = δn; δp = [δr, δz, δp_n]
         d_recurrent, d_input_n = empty(xp, gates.shape, gates.dtype), empty(xp, hs.shape, gates.dtype)
         dh = xp.zeros_like(hs[0]) if g_n is None else xp.array(g_n.T, dtype=hs.dtype, order="C")  # δh_T = g_n
         dh_through_n, gate_slope, dh_recurrent = (xp.empty_like(dh) for _ in range(3))
-        for t in range(T - 1, -1, -1):
-            b = rows[t]                                      # columns ≥ b keep g_n until their own last step
-            gates_t, d_recurrent_t, dh_t = gates[t][:, :b], d_recurrent[t][:, :b], dh[:, :b]
+        B = dh.shape[1]
+        steps = reversed(list(step_columns(rows, dh, dh_through_n, gate_slope, dh_recurrent)))
+        for t, b, (dh_t, through_n, slope, dh_recurrent_t) in steps:  # columns ≥ b keep g_n until their end
+            gates_t, d_recurrent_t = gates[t][:, :b], d_recurrent[t][:, :b]
             r, z, n = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H:]
             dr, dz, dn = d_recurrent_t[:H], d_recurrent_t[H: 2 * H], d_input_n[t][:, :b]
-            through_n, slope = dh_through_n[:, :b], gate_slope[:, :b]
             if g is not None:
                 dh_t += g[t][:, :b]                          # δh_t = g_t + (what h_t gave to step t+1)
             xp.subtract(1, z, out=through_n)                 # δh_t (1 - z)
@@ -110,11 +112,12 @@ class FusedGRU(FusedFunction):
             xp.multiply(dn, q_ns[t][:, :b], out=dr)
             dr *= slope
             xp.multiply(dn, r, out=d_recurrent_t[2 * H:])    # δq_n = δn r
-            d_recurrent[t][:, b:] = 0                        # no gradient from padding
-            d_input_n[t][:, b:] = 0
-            xp.matmul(w_hh.T, d_recurrent_t, out=dh_recurrent[:, :b])  # δh_{t-1} = δh_t z + W_hhᵀ δq
+            if b < B:                                        # no gradient from padding
+                d_recurrent[t][:, b:] = 0
+                d_input_n[t][:, b:] = 0
+            xp.matmul(w_hh.T, d_recurrent_t, out=dh_recurrent_t)  # δh_{t-1} = δh_t z + W_hhᵀ δq
             dh_t *= z
-            dh_t += dh_recurrent[:, :b]
+            dh_t += dh_recurrent_t
         d_recurrent_by_gate, d_input_n_by_gate = gate_major(d_recurrent), gate_major(d_input_n)
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_recurrent_by_gate, x, h0, out, w_ih,
                                                       dp_tail=d_input_n_by_gate)

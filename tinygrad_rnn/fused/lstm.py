@@ -40,6 +40,7 @@ from .common import (
     final_states,
     gate_major,
     project_inputs,
+    step_columns,
     swap_layout,
     weight_grads,
 )
@@ -71,8 +72,8 @@ class FusedLSTM(FusedFunction):
         cell = xp.array(c0.T, dtype=partials.dtype, order="C")  # c_t, updated in place (a column stops at its end)
         input_cell, tanh_c = xp.empty_like(cell), xp.empty_like(cell)
         h = h0.T
-        for t, b in enumerate(rows):
-            gates_t, local, c = gates[:, :b], partials[t][:, :b], cell[:, :b]
+        for t, b, (gates_t, c, input_cell_t, tanh_ct) in step_columns(rows, gates, cell, input_cell, tanh_c):
+            local = partials[t][:, :b]
             xp.matmul(w_hh_halved, h[:, :b], out=gates_t)
             gates_t += local                                    # [a_i/2, a_f/2, a_g, a_o/2]
             xp.tanh(gates_t, out=gates_t)                       # τ = tanh of it: g = τ_g
@@ -86,12 +87,12 @@ class FusedLSTM(FusedFunction):
             local[:H] *= g                                      # ∂c_t/∂a_i = g i(1-i)
             local[H: 2 * H] *= c                                # ∂c_t/∂a_f = c_{t-1} f(1-f)
             c *= f                                              # c_t = f c_{t-1} + i g
-            xp.multiply(i, g, out=input_cell[:, :b])
-            c += input_cell[:, :b]
-            tanh_ct = tanh_c[:, :b]
+            xp.multiply(i, g, out=input_cell_t)
+            c += input_cell_t
             xp.tanh(c, out=tanh_ct)
             h_t = xp.multiply(o, tanh_ct, out=hs[t][:, :b])     # h_t = o tanh(c_t)
-            hs[t][:, b:] = 0                                    # padding (packed batches only)
+            if b < B:
+                hs[t][:, b:] = 0                                # padding (packed batches only)
             h = hs[t]
             d_cell_d_g = local[2 * H: 3 * H]
             xp.multiply(g, g, out=d_cell_d_g)                   # ∂c_t/∂a_g = i (1-g²)
@@ -118,17 +119,18 @@ class FusedLSTM(FusedFunction):
         g = None if g is None else swap_layout(g)
         d_gates = empty(xp, partials.shape, partials.dtype)
         dc_from_h = xp.empty_like(dc)
-        for t in range(T - 1, -1, -1):
-            b = rows[t]                                         # columns ≥ b keep g_h, g_c until their last step
-            dh_t, dc_t, d_gates_t, local = dh[:, :b], dc[:, :b], d_gates[t][:, :b], partials[t][:, :b]
+        B = dh.shape[1]
+        for t, b, (dh_t, dc_t, dc_from_h_t) in reversed(list(step_columns(rows, dh, dc, dc_from_h))):
+            d_gates_t, local = d_gates[t][:, :b], partials[t][:, :b]  # columns ≥ b keep g_h, g_c until their end
             if g is not None:
                 dh_t += g[t][:, :b]                             # δh_t = g_t + W_hhᵀ δa_{t+1}
-            xp.multiply(dh_t, dh_dc[t][:, :b], out=dc_from_h[:, :b])  # δc_t += δh_t ⊙ ∂h_t/∂c_t
-            dc_t += dc_from_h[:, :b]
+            xp.multiply(dh_t, dh_dc[t][:, :b], out=dc_from_h_t)  # δc_t += δh_t ⊙ ∂h_t/∂c_t
+            dc_t += dc_from_h_t
             xp.multiply(dc_t, local[: 3 * H].reshape(3, H, b),   # [δa_i, δa_f, δa_g] = δc_t ⊙ ∂c_t/∂[a_i, a_f, a_g]
                         out=d_gates_t[: 3 * H].reshape(3, H, b))
             xp.multiply(dh_t, local[3 * H:], out=d_gates_t[3 * H:])  # δa_o = δh_t ⊙ ∂h_t/∂a_o
-            d_gates[t][:, b:] = 0                               # no gradient from padding
+            if b < B:
+                d_gates[t][:, b:] = 0                           # no gradient from padding
             dc_t *= forget[t][:, :b]                            # δc_{t-1} = δc_t ⊙ f
             xp.matmul(w_hh.T, d_gates_t, out=dh_t)              # W_hhᵀ δa_t: δh_{t-1} (less g), or dL/dh_0
         d_gates_by_gate = gate_major(d_gates)

@@ -17,8 +17,8 @@ With a single gate the RNN computes batch-major, (T, B, H), like its input and
 output: a_t = x_t W_ihᵀ + h_{t-1} W_hhᵀ, and the output is the array of states
 itself.  Loops write into preallocated arrays (``out=``), since at these sizes
 allocating costs as much as computing.  φ comes in as ``nonlinearity``, an object
-with ``forward_(a)`` (a ← φ(a) in place) and ``derivative(h, out)`` (out ← φ'(a)
-from h = φ(a), so only the states are kept): ``nn/elman.py`` defines them.
+with ``forward_(xp, a)`` (a ← φ(a) in place) and ``derivative(xp, h, out)``
+(out ← φ'(a) from h = φ(a), so only the states are kept): ``nn/elman.py`` defines them.
 """
 from __future__ import annotations
 
@@ -42,8 +42,9 @@ class FusedRNN(FusedFunction):
         for t, b in enumerate(rows):
             xp.matmul(h[:b], w_hh.T, out=recurrent[:b])  # a_t = x_t W_ihᵀ + b + h_{t-1} W_hhᵀ
             hs[t, :b] += recurrent[:b]
-            nonlinearity.forward_(hs[t, :b])             # h_t = φ(a_t)
-            hs[t, b:] = 0                                # padding (packed batches only)
+            nonlinearity.forward_(xp, hs[t, :b])             # h_t = φ(a_t)
+            if b < B:
+                hs[t, b:] = 0                            # padding (packed batches only)
             h = hs[t]
         WORKSPACE.give(recurrent)
         self.saved = (x, h0, w_ih, w_hh, hs, nonlinearity, rows, bool(biases))  # the output, kept as the states
@@ -59,9 +60,10 @@ class FusedRNN(FusedFunction):
             b = rows[t]                                    # rows ≥ b keep g_n until their own last step
             if g is not None:
                 dh[:b] += g[t, :b]                         # δh_t = g_t + W_hhᵀ δa_{t+1}
-            nonlinearity.derivative(hs[t, :b], out=dphi[:b])  # φ'(a_t), from h_t
+            nonlinearity.derivative(xp, hs[t, :b], out=dphi[:b])  # φ'(a_t), from h_t
             xp.multiply(dh[:b], dphi[:b], out=da[t, :b])   # δa_t = δh_t ⊙ φ'(a_t)
-            da[t, b:] = 0                                  # no gradient from padding
+            if b < len(dh):
+                da[t, b:] = 0                              # no gradient from padding
             xp.matmul(da[t, :b], w_hh, out=dh[:b])         # W_hhᵀ δa_t, for step t-1 (dL/dh_0 at the end)
         T, B, H = da.shape
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da.reshape(T * B, H).T, x, h0, hs, w_ih)

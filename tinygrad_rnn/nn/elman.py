@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from ..backend import array_module
 from ..fused import FusedRNN
 from ..tensor import Tensor
 from .spec import CellSpec, affine
@@ -23,29 +22,28 @@ LEAKY_SLOPE, ELU_ALPHA = 0.01, 1.0
 
 
 class Nonlinearity(NamedTuple):
-    """φ for both paths: ``tensor(a)`` from engine ops; ``forward_(a)``: a ← φ(a) in place on an array;
-    ``derivative(h, out)``: out ← φ'(a) from h = φ(a)."""
+    """φ for both paths: ``tensor(a)`` from engine ops; ``forward_(xp, a)``: a ← φ(a) in place on an array
+    of array module xp; ``derivative(xp, h, out)``: out ← φ'(a) from h = φ(a)."""
 
     tensor: Callable
     forward_: Callable
     derivative: Callable
 
 
-def _tanh_derivative(h, out):           # φ' = 1 - h²
-    array_module(h).multiply(h, h, out=out)
-    array_module(h).subtract(1, out, out=out)
+def _tanh_derivative(xp, h, out):       # φ' = 1 - h²
+    xp.multiply(h, h, out=out)
+    xp.subtract(1, out, out=out)
 
 
-def _relu_derivative(h, out):           # φ' = [h > 0]
-    array_module(h).greater(h, 0, out=out)
+def _relu_derivative(xp, h, out):       # φ' = [h > 0]
+    xp.greater(h, 0, out=out)
 
 
-def _leaky_forward_(a):                 # φ(a) = max(a, slope·a), as 0 < slope < 1
-    array_module(a).maximum(a, LEAKY_SLOPE * a, out=a)
+def _leaky_forward_(xp, a):             # φ(a) = max(a, slope·a), as 0 < slope < 1
+    xp.maximum(a, LEAKY_SLOPE * a, out=a)
 
 
-def _leaky_derivative(h, out):          # φ' = 1 where h > 0, else slope
-    xp = array_module(h)
+def _leaky_derivative(xp, h, out):      # φ' = 1 where h > 0, else slope
     xp.greater(h, 0, out=out)
     out *= 1 - LEAKY_SLOPE
     out += LEAKY_SLOPE
@@ -55,22 +53,20 @@ def _elu_tensor(a: Tensor) -> Tensor:   # relu(a) + α (e^{min(a, 0)} - 1); min(
     return a.relu() + ELU_ALPHA * ((-(-a).relu()).exp() - 1)
 
 
-def _elu_forward_(a):                   # φ(a) = a for a > 0, else α (e^a - 1)
-    xp = array_module(a)
+def _elu_forward_(xp, a):               # φ(a) = a for a > 0, else α (e^a - 1)
     negative = xp.minimum(a, 0)
     xp.expm1(negative, out=negative)
     xp.maximum(a, 0, out=a)
     a += ELU_ALPHA * negative
 
 
-def _elu_derivative(h, out):            # φ' = 1 where h > 0, else α e^a = h + α
-    xp = array_module(h)
+def _elu_derivative(xp, h, out):        # φ' = 1 where h > 0, else α e^a = h + α
     out[...] = xp.where(h > 0, 1, h + ELU_ALPHA)
 
 
 NONLINEARITIES = {
-    "tanh": Nonlinearity(lambda a: a.tanh(), lambda a: array_module(a).tanh(a, out=a), _tanh_derivative),
-    "relu": Nonlinearity(lambda a: a.relu(), lambda a: array_module(a).maximum(a, 0, out=a), _relu_derivative),
+    "tanh": Nonlinearity(lambda a: a.tanh(), lambda xp, a: xp.tanh(a, out=a), _tanh_derivative),
+    "relu": Nonlinearity(lambda a: a.relu(), lambda xp, a: xp.maximum(a, 0, out=a), _relu_derivative),
     "leaky_relu": Nonlinearity(lambda a: a.relu() - LEAKY_SLOPE * (-a).relu(), _leaky_forward_, _leaky_derivative),
     "elu": Nonlinearity(_elu_tensor, _elu_forward_, _elu_derivative),
 }
