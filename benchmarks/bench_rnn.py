@@ -9,6 +9,11 @@ medians (min–max) over the samples.
 
     python benchmarks/bench_rnn.py                  # all three configurations
     python benchmarks/bench_rnn.py --configs 64,128,50 --samples 30
+    python benchmarks/bench_rnn.py --packed-only     # only the packed-vs-padded table
+
+A second table times our fused layers on a packed batch whose lengths are
+uniform in [1, T] against the same batch padded to T (issue 12: the packed
+step skips the padding, so it should take about half the time).
 """
 from __future__ import annotations
 
@@ -51,6 +56,31 @@ def ours(kind: str, impl: str, batch: int, hidden: int, seq: int, features: int)
     return step
 
 
+def packed_or_padded(kind: str, packed: bool, batch: int, hidden: int, seq: int, features: int):
+    """Our fused training step on a batch with lengths uniform in [1, seq]: packed, or padded to seq."""
+    from tinygrad_rnn.nn.utils.rnn import pack_padded_sequence
+    x, w = data(batch, hidden, seq, features)
+    lengths = np.sort(np.random.default_rng(1).integers(1, seq + 1, batch))[::-1].copy()
+    tr.manual_seed(0)
+    model = getattr(nn, kind)(x.shape[2], hidden)
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+    xt = tr.Tensor(x)
+    rows = pack_padded_sequence(tr.Tensor(w), lengths).data.shape[0]
+    wt = tr.Tensor(np.random.default_rng(2).standard_normal((rows, hidden)).astype(np.float32))
+
+    def step():
+        if packed:
+            out = model(pack_padded_sequence(xt, lengths))[0].data
+            loss = (out * wt).mean()
+        else:
+            loss = (model(xt)[0] * tr.Tensor(w)).mean()
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+    return step
+
+
 def theirs(kind: str, cells: bool, batch: int, hidden: int, seq: int, features: int):
     x, w = data(batch, hidden, seq, features)
     torch.manual_seed(0)
@@ -83,6 +113,7 @@ def main() -> None:
     p.add_argument("--input", type=int, default=64, help="input features")
     p.add_argument("--samples", type=int, default=20)
     p.add_argument("--no-unrolled", action="store_true", help="skip the unrolled/cell-loop comparison")
+    p.add_argument("--packed-only", action="store_true", help="only the packed-vs-padded table")
     args = p.parse_args()
     if torch is None:
         raise SystemExit("bench_rnn.py compares against PyTorch: pip install torch==2.13.0")
@@ -92,6 +123,22 @@ def main() -> None:
     head = f"{'config':16} {'layer':5} {'ours fused':>20} {'torch nn':>20} {'ratio':>6}"
     if not args.no_unrolled:
         head += f" {'ours unrolled':>20} {'torch cell loop':>20} {'ratio':>6}"
+    if not args.packed_only:
+        compare_with_torch(args, head)
+    print(f"\n{'config':16} {'layer':5} {'fused, packed':>20} {'fused, padded':>20} {'ratio':>6}   "
+          "(lengths uniform in [1, T])")
+    for cfg in args.configs:
+        batch, hidden, seq = map(int, cfg.split(","))
+        for kind in KINDS:
+            sides = {name: (packed_or_padded, (kind, name == "packed", batch, hidden, seq, args.input))
+                     for name in ("packed", "padded")}
+            t = interleaved_processes(sides, repeats=args.samples, warmup=3)
+            ms = {k: f"{v[0] * 1e3:6.2f} ({v[1] * 1e3:.1f}–{v[2] * 1e3:.1f})" for k, v in t.items()}
+            print(f"B{batch} H{hidden} T{seq:<5} {kind:5} {ms['packed']:>20} {ms['padded']:>20} "
+                  f"{t['packed'][0] / t['padded'][0]:5.2f}×", flush=True)
+
+
+def compare_with_torch(args, head: str) -> None:
     print(head)
     for cfg in args.configs:
         batch, hidden, seq = map(int, cfg.split(","))

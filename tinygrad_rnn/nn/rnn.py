@@ -1,11 +1,13 @@
 """RNN, LSTM and GRU over whole sequences: multi-layer, bidirectional, torch's API and weights.
 
-Each layer and direction runs one of two implementations of the same math:
-``impl="fused"`` (default) calls one hand-derived BPTT Function per layer and
-direction (``tinygrad_rnn.fused``); ``impl="unrolled"`` calls the cell's step
-function (``cells.py``) once per time step, so autograd does BPTT and every
-hidden state is a Tensor (kept in ``.step_states`` after a forward, to
-inspect gradients through time).  Switch at any time: ``model.impl = "unrolled"``.
+A layer is a cell type (its ``CellSpec``: ``elman.py``, ``lstm.py``, ``gru.py``)
+run over layers and directions; this file only loops.  Each layer and
+direction runs one of two implementations of the same math: ``impl="fused"``
+(default) calls the spec's hand-derived BPTT Function (``tinygrad_rnn.fused``);
+``impl="unrolled"`` calls the spec's step once per time step, so autograd does
+BPTT and every hidden state is a Tensor (kept in ``.step_states`` after a
+forward, to inspect gradients through time).  Switch at any time:
+``model.impl = "unrolled"``.
 
 Shapes, as torch: input (seq, batch, input_size), or (batch, seq, input_size)
 with ``batch_first``, or (seq, input_size) unbatched; hidden states
@@ -16,38 +18,46 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..fused import FusedGRU, FusedLSTM, FusedRNN
 from ..ops import concatenate, dropout, stack
 from ..tensor import Tensor
-from .cells import GATES, check_like, check_size, gru_step, lstm_step, recurrent_weights, rnn_step, zero_state
+from .elman import ELMAN
+from .gru import GRU_CELL
+from .lstm import LSTM_CELL
 from .module import Module
+from .packing import permute_batch, repack, reverse_within_lengths, unpack_sorted
+from .recurrent import unroll
+from .spec import CellSpec, check_flag, check_like, check_positive_int, check_size, recurrent_weights, zero_state
+from .utils.rnn import PackedSequence
 
 IMPLS = ("fused", "unrolled")
 
 
 class RNNBase(Module):
-    mode = "RNN"
+    """The layer loop shared by RNN, LSTM and GRU; what differs between them is ``spec``."""
+
+    spec: CellSpec
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, *,
-                 nonlinearity: str = "tanh", impl: str = "fused", dtype=np.float32):
+                 impl: str = "fused", dtype=np.float32, **options):
         name = type(self).__name__
         for arg, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}")
-        if not 0 <= dropout <= 1:
-            raise ValueError(f"{name}: dropout must be in [0, 1], got {dropout}")
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"{name}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+            check_positive_int(name, arg, value)
+        for arg, value in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
+            check_flag(name, arg, value)
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
+            raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout!r}")
+        for key, value in self.spec.check_options(name, options).items():
+            setattr(self, key, value)  # torch's attribute (RNN.nonlinearity)
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
-        self.bidirectional, self.nonlinearity = bidirectional, nonlinearity
+        self.bidirectional = bidirectional
         self.impl = impl
         self.step_states: dict = {}
         for layer in range(num_layers):
             for suffix in self._suffixes():
                 in_size = input_size if layer == 0 else hidden_size * len(self._suffixes())
-                weights = recurrent_weights(GATES[self.mode], in_size, hidden_size, bias, dtype)
+                weights = recurrent_weights(self.spec.gates, in_size, hidden_size, bias, dtype)
                 for kind, w in zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), weights):
                     if w is not None:
                         setattr(self, f"{kind}_l{layer}{suffix}", w)
@@ -70,10 +80,21 @@ class RNNBase(Module):
         kinds = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if self.bias else ())
         return [getattr(self, f"{k}_l{layer}{suffix}") for k in kinds]
 
+    def _options(self) -> dict:
+        """The spec's options as the step and fused Function take them (the Elman RNN's φ)."""
+        return self.spec.resolve({key: getattr(self, key) for key in self.spec.options})
+
     # ----- checks
     def _check(self, x, hx):
         """Validate input and hx; return x as (seq, batch, feature), the states, and whether unbatched."""
         name, w = type(self).__name__, self.weight_ih_l0
+        if isinstance(x, PackedSequence):  # already (seq, batch, feature) inside, whatever batch_first says
+            check_like(name, "input", x.data, w)
+            if x.data.ndim != 2 or x.data.shape[1] != self.input_size:
+                raise ValueError(f"{name}: expected packed data of shape (steps, {self.input_size}), "
+                                 f"got {x.data.shape}")
+            padded, _ = unpack_sorted(x)
+            return (padded,) + self._check_state(hx, padded)[1:]
         check_like(name, "input", x, w)
         layout = "(batch, seq, {})" if self.batch_first else "(seq, batch, {})"
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
@@ -83,60 +104,69 @@ class RNNBase(Module):
         x = x[:, None] if unbatched else (x.transpose(0, 1) if self.batch_first else x)
         if x.shape[0] == 0:
             raise ValueError(f"{name}: expected a sequence of at least one step, got input of shape {x.shape}")
-        n_states = 2 if self.mode == "LSTM" else 1
+        return self._check_state(hx, x, unbatched)
+
+    def _check_state(self, hx, x, unbatched=False):
+        name, w, parts = type(self).__name__, self.weight_ih_l0, self.spec.state
         layers, batch = self.num_layers * len(self._suffixes()), x.shape[1]
         if hx is None:
-            return x, [zero_state(x, (layers, batch, self.hidden_size))] * n_states, unbatched
+            return x, [zero_state(x, (layers, batch, self.hidden_size))] * len(parts), unbatched
         expected = (layers,) + (() if unbatched else (batch,)) + (self.hidden_size,)
         states = list(hx) if isinstance(hx, (tuple, list)) else [hx]
-        if len(states) != n_states:
-            raise ValueError(f"{name}: expected hx as {'(h_0, c_0)' if n_states == 2 else 'one Tensor h_0'}, "
-                             f"got {len(states)} tensors")
-        for s, label in zip(states, ("h_0", "c_0")):
-            check_like(name, label, s, w)
-            check_size(name, label, s, expected)
+        if len(states) != len(parts):
+            wanted = f"({', '.join(p + '_0' for p in parts)})" if len(parts) > 1 else "one Tensor h_0"
+            raise ValueError(f"{name}: expected hx as {wanted}, got {len(states)} tensors")
+        for s, part in zip(states, parts):
+            check_like(name, f"{part}_0", s, w)
+            check_size(name, f"{part}_0", s, expected)
         return x, [s[:, None] if unbatched else s for s in states], unbatched
 
     # ----- forward
-    def _run(self, x: Tensor, state: list, weights: list, key):
-        """One layer, one direction: (outputs (T, B, H), final state list)."""
+    def _run(self, x: Tensor, state: tuple, weights: list, key, rows) -> tuple:
+        """One layer, one direction: (outputs (T, B, H), final state tuple); ``rows``: b_t of a packed batch."""
+        options = self._options() if rows is None else dict(self._options(), batch_sizes=rows)
         if self.impl == "fused":  # every fused layer: (x, *state, *weights) -> (outputs, *final_state)
-            fn = {"RNN": FusedRNN, "LSTM": FusedLSTM, "GRU": FusedGRU}[self.mode]
-            opts = {"nonlinearity": self.nonlinearity} if self.mode == "RNN" else {}
-            out, *final = fn.apply(x, *state, *weights, **opts)
-            return out, final
-        hs = []
-        for t in range(x.shape[0]):
-            if self.mode == "LSTM":
-                state = list(lstm_step(x[t], tuple(state), *weights))
-            elif self.mode == "GRU":
-                state = [gru_step(x[t], state[0], *weights)]
-            else:
-                state = [rnn_step(x[t], state[0], *weights, nonlinearity=self.nonlinearity)]
-            hs.append(state[0])
+            out, *final = self.spec.fused.apply(x, *state, *weights, **options)
+            return out, tuple(final)
+        options.pop("batch_sizes", None)
+        hs, final = unroll(lambda x_t, s: self.spec.step(x_t, s, *weights, **options), x, state, rows)
         self.step_states[key] = hs
-        return stack(hs), state
+        return stack(hs), final
 
-    def forward(self, input: Tensor, hx=None):
-        """Returns (output, h_n), or (output, (h_n, c_n)) for an LSTM, shaped as torch's."""
+    def forward(self, input, hx=None):
+        """Returns (output, h_n), or (output, (h_n, c_n)) for an LSTM, shaped as torch's.
+
+        ``input`` may be a PackedSequence: the output is then one too, h_n (c_n)
+        is each sequence's state at its own last step, and a reverse direction
+        starts at each sequence's own end.
+        """
+        packed = input if isinstance(input, PackedSequence) else None
+        rows = None if packed is None else [int(b) for b in packed.batch_sizes]
+        order = None if packed is None else packed.sorted_indices
         x, states, unbatched = self._check(input, hx)
+        states = [permute_batch(s, order) for s in states] if hx is not None else states  # caller's → sorted
         self.step_states = {}
         finals = [[] for _ in states]
         for layer in range(self.num_layers):
             outs = []
             for d, suffix in enumerate(self._suffixes()):
                 idx = layer * len(self._suffixes()) + d
-                xs = x if d == 0 else x[::-1]
-                out, final = self._run(xs, [s[idx] for s in states], self._weights(layer, suffix), (layer, d))
-                outs.append(out if d == 0 else out[::-1])
+                xs = x if d == 0 else reverse_within_lengths(x, rows)
+                out, final = self._run(xs, tuple(s[idx] for s in states), self._weights(layer, suffix), (layer, d),
+                                       rows)
+                outs.append(out if d == 0 else reverse_within_lengths(out, rows))
                 for f, lst in zip(final, finals):
                     lst.append(f)
             x = outs[0] if len(outs) == 1 else concatenate(outs, axis=2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = dropout(x, self.dropout)
-        output = x[:, 0] if unbatched else (x.transpose(0, 1) if self.batch_first else x)
         h = [stack(lst)[:, 0] if unbatched else stack(lst) for lst in finals]
-        return output, (tuple(h) if self.mode == "LSTM" else h[0])
+        if packed is not None:
+            output = repack(x, packed)
+            h = [permute_batch(s, packed.unsorted_indices) for s in h]  # sorted → caller's order
+        else:
+            output = x[:, 0] if unbatched else (x.transpose(0, 1) if self.batch_first else x)
+        return output, (tuple(h) if len(h) > 1 else h[0])
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
@@ -144,15 +174,16 @@ class RNNBase(Module):
                              ("bidirectional", False)):
             if getattr(self, arg) != default:
                 s += f", {arg}={getattr(self, arg)}"
-        if self.mode == "RNN" and self.nonlinearity != "tanh":
-            s += f", nonlinearity={self.nonlinearity!r}"
+        for key, allowed in self.spec.options.items():
+            if getattr(self, key) != next(iter(allowed)):
+                s += f", {key}={getattr(self, key)!r}"
         return s + ("" if self.impl == "fused" else f", impl={self.impl!r}")
 
 
 class RNN(RNNBase):
-    """Elman RNN: h_t = φ(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), φ = tanh or relu (``nonlinearity``)."""
+    """Elman RNN: h_t = φ(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), φ = ``nonlinearity`` (see elman.py)."""
 
-    mode = "RNN"
+    spec = ELMAN
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
@@ -164,10 +195,10 @@ class RNN(RNNBase):
 class LSTM(RNNBase):
     """Long short-term memory (Hochreiter & Schmidhuber 1997), gates i, f, g, o as torch; hx = (h_0, c_0)."""
 
-    mode = "LSTM"
+    spec = LSTM_CELL
 
 
 class GRU(RNNBase):
     """Gated recurrent unit (Cho et al. 2014), gates r, z, n as torch."""
 
-    mode = "GRU"
+    spec = GRU_CELL

@@ -1,0 +1,90 @@
+"""How the recurrent layers run a PackedSequence: sorted and padded inside, each sequence to its own end.
+
+A packed batch (``nn.utils.rnn``) holds its sequences sorted longest first.
+The layers unpack it to a padded (T, B, ·) batch in that sorted order and pass
+``rows`` (b_t = batch_sizes[t], how many sequences run at step t) to the fused
+Functions and to ``unroll``, which step only the first b_t sequences at step t:
+no work on padding, and a finished sequence's state stays as it was at its end.
+A reverse direction reads each sequence backwards from its own end
+(``reverse_within_lengths``), not from the padding.
+
+Moving rows between the packed and the padded layout, or reversing them, sends
+each row to one place, so the gradient goes back by the inverse move
+(``MoveRows``): a plain gather, where a general indexing op would have to
+scatter-add (NumPy's ``add.at``, several times slower).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import array_module
+from ..tensor import Function, Tensor
+from .utils.rnn import PackedSequence
+
+
+class MoveRows(Function):
+    """out[to] = x[source], all other rows of out (n_rows, ·) zero; ``to`` and ``source`` without repeats.
+
+    dL/dx[source] = dL/dout[to], and 0 for rows of x that were not moved.
+    """
+
+    saves_inputs = False  # backward reads no input array
+
+    def forward(self, x, source, to, n_rows: int):
+        xp = array_module(x)
+        out = xp.zeros((n_rows,) + x.shape[1:], dtype=x.dtype)
+        out[to] = x[source]
+        self.saved = (source, to, x.shape[0])
+        return out
+
+    def backward(self, g):
+        source, to, x_rows = self.saved
+        dx = array_module(g).zeros((x_rows,) + g.shape[1:], dtype=g.dtype)
+        dx[source] = g[to]
+        return (dx,)
+
+
+def move_rows(x: Tensor, source, to, n_rows: int) -> Tensor:
+    xp = array_module(x.array)
+    return MoveRows.apply(x, source=xp.asarray(source), to=xp.asarray(to), n_rows=n_rows)
+
+
+def _padded_rows(rows: list) -> np.ndarray:
+    """The row t·B + j of the sorted padded (T·B, ·) layout for each row of packed data, in packed order."""
+    B = rows[0]
+    return np.concatenate([t * B + np.arange(b) for t, b in enumerate(rows)])
+
+
+def unpack_sorted(packed: PackedSequence) -> tuple[Tensor, list]:
+    """(padded (T, B, ·) in the packed, sorted order with zero padding, rows b_t as ints)."""
+    rows = [int(b) for b in packed.batch_sizes]
+    data = packed.data
+    n = data.shape[0]
+    padded = move_rows(data, np.arange(n), _padded_rows(rows), len(rows) * rows[0])
+    return padded.reshape((len(rows), rows[0]) + data.shape[1:]), rows
+
+
+def repack(padded: Tensor, like: PackedSequence) -> PackedSequence:
+    """Sorted padded (T, B, ·) → a PackedSequence with ``like``'s batch sizes and order."""
+    rows = [int(b) for b in like.batch_sizes]
+    flat = padded.reshape((padded.shape[0] * padded.shape[1],) + padded.shape[2:])
+    source = _padded_rows(rows)
+    data = move_rows(flat, source, np.arange(source.size), source.size)
+    return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
+
+
+def reverse_within_lengths(x: Tensor, rows: list | None) -> Tensor:
+    """x (T, B, ·) with each sequence j reversed over its own steps 0..L_j-1; padding stays where it is."""
+    if rows is None:
+        return x[::-1]
+    T, B = x.shape[0], x.shape[1]
+    lengths = (np.asarray(rows)[:, None] > np.arange(B)[None, :]).sum(0)  # L_j
+    t, j = np.meshgrid(np.arange(T), np.arange(B), indexing="ij")
+    source_t = np.where(t < lengths, lengths - 1 - t, t)
+    flat = x.reshape((T * B,) + x.shape[2:])
+    return move_rows(flat, (source_t * B + j).reshape(-1), np.arange(T * B), T * B).reshape(x.shape)
+
+
+def permute_batch(state: Tensor, order) -> Tensor:
+    """state (layers, B, H) with its batch in ``order`` (a Tensor of indices, or None for as it is)."""
+    return state if order is None else state[:, order.numpy()]
