@@ -119,7 +119,7 @@ def test_a_learners_own_cell_matches_the_same_cell_written_in_torch():
     torch = pytest.importorskip("torch", reason="the torch comparison needs torch (pip install torch==2.13.0)")
     tr.manual_seed(0)
     cell = MinimalGatedUnit(3, 4, dtype=np.float64)
-    w = {k: torch.tensor(v, requires_grad=True) for k, v in cell.state_dict().items()}
+    w = {k: torch.tensor(v.numpy(), requires_grad=True) for k, v in cell.state_dict().items()}
 
     def torch_cell(x, h):
         f = torch.sigmoid(x @ w["gate_x.weight"].T + w["gate_x.bias"] + h @ w["gate_h.weight"].T)

@@ -67,7 +67,7 @@ def test_packed_layers_equal_torch(c):
     extra = {"nonlinearity": nonlinearity} if kind == "RNN" else {}
     theirs = getattr(torch.nn, kind)(3, 4, num_layers=c["layers"], bidirectional=c["bidirectional"],
                                      batch_first=c["batch_first"], **extra).double()
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     tx = torch.tensor(x, requires_grad=True)
     thx = None if hx is None else [torch.tensor(h, requires_grad=True) for h in hx]
     packed = torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, batch_first=c["batch_first"],

@@ -125,7 +125,7 @@ def test_our_weights_load_into_torch(kind):
     extra = {"nonlinearity": kind[1]} if kind[0] == "RNN" else {}
     ours = getattr(nn, kind[0])(3, 4, num_layers=2, bidirectional=True, dtype=np.float64, **extra)
     theirs = getattr(torch.nn, kind[0])(3, 4, num_layers=2, bidirectional=True, **extra).double()
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(0).standard_normal((6, 2, 3))
     out, _ = ours(tr.Tensor(x))
     np.testing.assert_allclose(out.numpy(), theirs(torch.tensor(x))[0].detach().numpy(), rtol=1e-10, atol=1e-12)

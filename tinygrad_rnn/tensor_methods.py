@@ -196,6 +196,28 @@ class TensorMethods:
     def div_(self, other) -> "Tensor":
         return self._arith_("div_", operator.truediv, other)
 
+    def _augmented(self, name: str, in_place, out_of_place, other):
+        """``x op= y``: in place (torch's meaning), except on a result inside a graph, which gets x op y instead.
+
+        torch records an in-place op on a graph node; this engine does not, so ``total += loss`` (a sum of
+        losses built in a loop) rebinds ``total`` to a new node: the same value and an exact gradient.
+        """
+        if self.requires_grad and is_grad_enabled() and self._ctx is not None:
+            return out_of_place(self, other)
+        return in_place(self, other)
+
+    def __iadd__(self, other):
+        return self._augmented("+=", Tensor.add_, operator.add, other)
+
+    def __isub__(self, other):
+        return self._augmented("-=", Tensor.sub_, operator.sub, other)
+
+    def __imul__(self, other):
+        return self._augmented("*=", Tensor.mul_, operator.mul, other)
+
+    def __itruediv__(self, other):
+        return self._augmented("/=", Tensor.div_, operator.truediv, other)
+
     def zero_(self) -> "Tensor":
         return self.fill_(0)
 

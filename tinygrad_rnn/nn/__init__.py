@@ -7,9 +7,11 @@
     Identity, Tanh, ReLU, Sigmoid,
     Softmax, LogSoftmax                        activation.py
     CrossEntropyLoss, NLLLoss, MSELoss         loss.py
+    the cell types, one file each              elman.py, lstm.py, gru.py (step + spec: spec.py)
     RNNCell, LSTMCell, GRUCell                 cells.py   (one step, the unrolled path)
     RNN, LSTM, GRU                             rnn.py     (whole sequences, fused or unrolled)
-    init, functional, utils (clipping)
+    Recurrent                                  recurrent.py (any cell over a sequence)
+    init, functional, utils (clipping, packing)
 """
 from . import functional, init, utils
 from .activation import Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
@@ -20,9 +22,10 @@ from .embedding import Embedding
 from .linear import Linear
 from .loss import CrossEntropyLoss, MSELoss, NLLLoss
 from .module import Module, Parameter
+from .recurrent import Recurrent
 from .rnn import GRU, LSTM, RNN
 
 __all__ = ["Module", "Parameter", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            "Linear", "Embedding", "Dropout", "Identity", "Tanh", "ReLU", "Sigmoid", "Softmax", "LogSoftmax",
            "CrossEntropyLoss", "NLLLoss", "MSELoss", "RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU",
-           "init", "functional", "utils"]
+           "Recurrent", "init", "functional", "utils"]
