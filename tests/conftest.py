@@ -13,6 +13,12 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+try:  # parity tests run small ops: torch's thread pool would only spin against NumPy's BLAS threads (~100× slower)
+    import torch
+    torch.set_num_threads(1)
+except ImportError:
+    pass
+
 DEVICES = ["cpu"] + (["cuda"] if tr.cuda_available() else [])
 
 
