@@ -48,7 +48,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--hidden", type=int, default=128, help="hidden units of encoder and decoder")
     p.add_argument("--embedding", type=int, default=16, help="embedding size of the 14 tokens")
     p.add_argument("--batch", type=int, default=128, help="problems per training step")
-    p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate")
+    p.add_argument("--lr", type=float, default=0.005, help="Adam learning rate")
+    p.add_argument("--lr-decay", type=float, default=0.9993,
+                   help="multiply the learning rate by this after every step (Adam's noise shrinks as it nears 100 %%)")
     p.add_argument("--clip", type=float, default=1.0, help="gradient norm clip (0: none)")
     p.add_argument("--steps", type=int, default=6000, help="most training steps; stops early once solved")
     p.add_argument("--check-every", type=int, default=100, help="steps between checks on the held-out problems")
@@ -107,8 +109,12 @@ class Seq2Seq(nn.Module):
     def encode(self, src, lengths):
         """(context (B, H), memory (B, T, directions * H), mask (B, 1, T)) from questions src (T, B)."""
         x = self.embed(src)
-        out, _ = self.encoder(x)                                        # padded input: see final_states
-        h = final_states(out, lengths, self.encoder.bidirectional)     # (directions, B, H)
+        # Packed input (once the layers take it) replaces the next two lines with
+        #   packed, h = self.encoder(pack_padded_sequence(x, lengths, enforce_sorted=False))
+        #   out, _ = pad_packed_sequence(packed)
+        out, h = self.encoder(x)                                        # padded input: h_n read the padding,
+        h = final_states(out, lengths, self.encoder.bidirectional)     # so each one's state at its length
+        h = h[0] if isinstance(h, tuple) else h                        # (directions, B, H); LSTM: (h_n, c_n)
         h = tr.concatenate([h[d] for d in range(h.shape[0])], axis=1)  # (B, directions * H)
         pad = np.arange(src.shape[0])[None, None, :] >= np.asarray(lengths)[:, None, None]
         mask = tr.Tensor(np.where(pad, -1e9, 0.0).astype(out.dtype), device=out.device)  # no attention on padding
@@ -217,6 +223,7 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
 
     def on_step(record):
+        opt.param_groups[0]["lr"] = args.lr * args.lr_decay ** record["step"]
         trace["step"].append(record["step"])
         trace["loss"].append(record["loss"])
         if record["step"] % args.check_every == 0:
@@ -242,10 +249,10 @@ def main(argv=None) -> int:
     solved = result["exact_match"] >= args.target
     metrics = {"solved": solved, "exact_match": result["exact_match"], "char_accuracy": result["char_accuracy"],
                "target": args.target, "steps": steps, "seconds": round(seconds, 2), "digits": args.digits,
-               "held_out": args.held_out,               "model": args.model, "bidirectional": args.bidirectional,
-               "attention": args.attention, "reverse": args.reverse,
-               "hidden": args.hidden, "batch": args.batch, "lr": args.lr, "seed": args.seed, "impl": args.impl,
-               "final_loss": trace["loss"][-1] if trace["loss"] else None}
+               "held_out": args.held_out, "model": args.model, "bidirectional": args.bidirectional,
+               "attention": args.attention, "reverse": args.reverse, "reverse_answer": args.reverse_answer,
+               "hidden": args.hidden, "batch": args.batch, "lr": args.lr, "lr_decay": args.lr_decay,
+               "seed": args.seed, "impl": args.impl, "final_loss": trace["loss"][-1] if trace["loss"] else None}
     if args.metrics:
         args.metrics.parent.mkdir(parents=True, exist_ok=True)
         args.metrics.write_text(json.dumps(metrics, indent=2) + "\n")
