@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 sys.path.insert(0, str(EXAMPLES))
 
@@ -72,7 +74,8 @@ def run_torch(args, task) -> dict:
     import seq2seq_addition as s2s
     import torch
     from addition_task import GO, PAD, batch, decode
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    if os.environ.get("OMP_NUM_THREADS"):
+        torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
     s2s.tr.manual_seed(args.seed)
     model = torch_model(s2s.Seq2Seq(args), args)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
@@ -126,17 +129,22 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--args", default="", help="options passed to the example (quoted)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="BLAS/OpenMP threads per run (0: the libraries' default); 1 on a machine others share")
     p.add_argument("--one", choices=["ours", "torch"], help=argparse.SUPPRESS)  # a child process
     args = p.parse_args(argv)
     if args.one:
         print(json.dumps(one(args.one, shlex.split(args.args))))
         return 0
-    print(f"seq2seq addition, example options: {args.args or '(defaults)'}")
+    print(f"seq2seq addition, example options: {args.args or '(defaults)'}; threads per run: "
+          f"{args.threads or 'default'}")
     print(f"{'seed':>4}  {'library':<12} {'solved':<7} {'exact':>7} {'steps':>6} {'seconds':>8}")
     for seed in args.seeds:
         for lib in ("ours", "torch"):  # alternate, each in a fresh process
             child = [sys.executable, __file__, "--one", lib, "--args", f"{args.args} --seed {seed}"]
-            r = json.loads(subprocess.run(child, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+            env = dict(os.environ, **({k: str(args.threads) for k in THREAD_VARS} if args.threads else {}))
+            r = json.loads(subprocess.run(child, check=True, capture_output=True, text=True,
+                                          env=env).stdout.splitlines()[-1])
             print(f"{seed:>4}  {'tinygrad_rnn' if lib == 'ours' else 'torch':<12} {str(r['solved']):<7} "
                   f"{r['exact_match']:>7.1%} {r['steps']:>6} {r['seconds']:>8.1f}", flush=True)
     return 0
