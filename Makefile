@@ -1,6 +1,6 @@
 PYTHON ?= python
 
-.PHONY: install test lint bench copy-task examples
+.PHONY: install test lint bench copy-task examples docs-figures gpu-check
 
 install:
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -10,6 +10,7 @@ test:
 
 lint:
 	$(PYTHON) -m ruff check tinygrad_rnn tests examples benchmarks
+	lint-imports
 
 bench:
 	$(PYTHON) benchmarks/bench_ops.py
@@ -24,3 +25,10 @@ examples:
 	$(PYTHON) examples/vanishing_gradients.py --plot gradient_flow.png
 	$(PYTHON) examples/classify_sequences.py
 	$(PYTHON) examples/char_rnn.py
+
+docs-figures:
+	$(PYTHON) examples/vanishing_gradients.py --plot docs/gradient_flow.png
+	$(PYTHON) examples/plot_copy_task_models.py --out docs/copy_task_models.png
+
+gpu-check:
+	bash benchmarks/gpu_check.sh

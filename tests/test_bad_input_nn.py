@@ -214,7 +214,8 @@ def test_a_torch_optimizer_state_dict_loads():
 @pytest.mark.parametrize("fn", [F.cross_entropy, F.nll_loss])
 def test_class_targets_out_of_range_are_named(fn):
     x = tr.Tensor(np.zeros((3, 4)))
-    with pytest.raises(IndexError, match=r"class targets must lie in \[0, 4\) \(or equal to -100, ignored\), got values in \[0, 4\]"):
+    with pytest.raises(IndexError, match=r"class targets must lie in \[0, 4\) \(or equal to -100, ignored\), "
+                                         r"got values in \[0, 4\]"):
         fn(x, np.array([0, 4, 1]))
     with pytest.raises(IndexError, match=r"must lie in \[0, 4\).*got values in \[-1, 1\]"):
         fn(x, np.array([0, -1, 1]))

@@ -26,6 +26,11 @@ def gpu():
 RTOL = 1e-12 if TEST_DEVICE == "strict" else 1e-9
 
 
+def flat_cross_entropy(logits, y):
+    """The copy task's loss: (T, B, C) logits flattened to (T·B, C), as torch's class dim 1 needs."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+
 def close(a, b, what=""):
     np.testing.assert_allclose(a, b, rtol=RTOL, atol=RTOL * 1e-2, err_msg=what)
 
@@ -182,7 +187,7 @@ def copy_model(device):
 
 def train(model, task, steps, start=0, checkpoint=None):
     opt = optim.Adam(model.parameters(), lr=0.01)
-    return opt, lambda: tr.fit(model, opt, task, lambda logits, y: F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)), steps, clip=1.0,
+    return opt, lambda: tr.fit(model, opt, task, flat_cross_entropy, steps, clip=1.0,
                                start_step=start, progress=False, checkpoint=checkpoint, checkpoint_every=2)
 
 

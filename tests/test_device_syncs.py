@@ -22,6 +22,11 @@ def gpu():
     yield from gpu_device()
 
 
+def flat_cross_entropy(logits, y):
+    """The copy task's loss: (T, B, C) logits flattened to (T·B, C), as torch's class dim 1 needs."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+
 def copy_model(dropout=0.0):
     tr.manual_seed(0)
     model = tr.SequenceModel("gru", VOCAB, 16, vocab_size=VOCAB, embedding_dim=8, num_layers=2, dropout=dropout)
@@ -58,7 +63,7 @@ def reads_per_fit_step(clip, steps=3) -> list:
         seen.append(list(SYNCS.where))
         SYNCS.reset()
     SYNCS.reset()
-    tr.fit(model, opt, CopyTask(lag=5, batch=4, seed=0), lambda logits, y: F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)), steps,
+    tr.fit(model, opt, CopyTask(lag=5, batch=4, seed=0), flat_cross_entropy, steps,
            clip=clip, progress=False, on_step=on_step)
     assert len(seen) == steps
     return seen

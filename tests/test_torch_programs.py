@@ -12,7 +12,8 @@ import sys
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="the torch programs run under PyTorch for comparison (pip install torch==2.13.0)")
+torch = pytest.importorskip("torch", reason="the programs also run under PyTorch, for comparison "
+                                            "(pip install torch==2.13.0)")
 
 HERE = pathlib.Path(__file__).parent / "torch_programs"
 OUR_IMPORTS = {

@@ -17,7 +17,6 @@ from . import backend, cuda, fused, nn, ops, optim, rng, tasks, tensor_methods  
 from .autograd import Function, is_grad_enabled, no_grad
 from .backend import cuda_available, get_default_device, set_default_device
 from .checkpoint import load_checkpoint, save_checkpoint
-from .serialization import LoadError, load, save
 from .creation import (
     arange,
     as_tensor,
@@ -95,6 +94,7 @@ from .ops import (
     where,
 )
 from .rng import manual_seed
+from .serialization import LoadError, load, save
 from .tensor import Tensor
 from .train import TrainingDiverged, fit
 
@@ -119,6 +119,6 @@ __all__ = [
     "gather", "masked_fill", "where", "allclose", "equal",
     # the rest of the library
     "backend", "ops", "rng", "nn", "fused", "optim", "tasks", "fit", "TrainingDiverged",
-    "save_checkpoint", "load_checkpoint", "save", "load", "LoadError", "SequenceModel", "cuda_available", "get_default_device",
-    "set_default_device",
+    "save_checkpoint", "load_checkpoint", "save", "load", "LoadError", "SequenceModel", "cuda_available",
+    "get_default_device", "set_default_device",
 ]
