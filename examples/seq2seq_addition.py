@@ -27,6 +27,7 @@ import numpy as np
 import tinygrad_rnn as tr
 from tinygrad_rnn import nn, optim
 from tinygrad_rnn.nn import functional as F
+from tinygrad_rnn.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from addition_task import GO, PAD, VOCAB, AdditionTask, batch, decode  # noqa: E402
@@ -73,18 +74,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def final_states(out, lengths, bidirectional: bool):
-    """h_n of a padded run: each sequence's state at its own last step, (directions, B, H).
-
-    The forward direction's is out[length - 1]; a reverse direction read the
-    padding first, so its out[0] is only right for the longest sequences:
-    the bidirectional pitfall that packed input removes.
-    """
-    H, B = out.shape[2] // (2 if bidirectional else 1), out.shape[1]
-    forward = out[lengths - 1, np.arange(B)][:, :H]
-    return tr.stack([forward, out[0][:, H:]]) if bidirectional else tr.stack([forward])
-
-
 class Seq2Seq(nn.Module):
     """Embedding -> encoder RNN -> bridge (tanh linear) -> decoder RNN fed the context at every step -> logits.
 
@@ -109,11 +98,10 @@ class Seq2Seq(nn.Module):
     def encode(self, src, lengths):
         """(context (B, H), memory (B, T, directions * H), mask (B, 1, T)) from questions src (T, B)."""
         x = self.embed(src)
-        # Packed input (once the layers take it) replaces the next two lines with
-        #   packed, h = self.encoder(pack_padded_sequence(x, lengths, enforce_sorted=False))
-        #   out, _ = pad_packed_sequence(packed)
-        out, h = self.encoder(x)                                        # padded input: h_n read the padding,
-        h = final_states(out, lengths, self.encoder.bidirectional)     # so each one's state at its length
+        # packed: no step is spent on padding, h_n is each question's state at its own last step, and a
+        # reverse direction starts at each question's own end (not at the padding)
+        packed, h = self.encoder(pack_padded_sequence(x, lengths, enforce_sorted=False))
+        out, _ = pad_packed_sequence(packed, total_length=src.shape[0])
         h = h[0] if isinstance(h, tuple) else h                        # (directions, B, H); LSTM: (h_n, c_n)
         h = tr.concatenate([h[d] for d in range(h.shape[0])], axis=1)  # (B, directions * H)
         pad = np.arange(src.shape[0])[None, None, :] >= np.asarray(lengths)[:, None, None]
