@@ -6,7 +6,7 @@
     y.backward()            # x.grad == 2x
     tr.gradcheck(lambda x: (x * x).sum(), [tr.tensor([[1.0, 2.0]], dtype=tr.float64, requires_grad=True)])
 
-Names and meanings follow PyTorch (docs/torch_api_tensor.md lists them).
+Names and meanings follow PyTorch (docs/coming_from_pytorch.md lists them).
 The layers, bottom to top (each imports only those below it): backend,
 autograd, tensor, ops, tensor_methods (Tensor's operators), creation, fused,
 nn, optim, train, tasks.  See README.md for a tutorial.
