@@ -96,14 +96,40 @@ def table(rows: dict, length: int) -> str:
     return "\n".join(lines)
 
 
+STYLES = {"init": ("tab:gray", ":"), "no clip": ("tab:red", "-"), "clip": ("tab:blue", "--")}
+
+
 def plot(rows: dict, path) -> None:
+    """One panel per model (small multiples, shared axes): at init, trained without and with clipping.
+
+    A step whose gradient is exactly 0 (every unit dead, e.g. ReLU units that stopped firing) has no point
+    on a log axis: it is marked with an × at the bottom of the panel instead of drawn at an arbitrary floor.
+    A run that diverged (no finite gradient) is named in its panel.
+    """
     plt = skeleton.pyplot()
-    fig, ax = plt.subplots(figsize=(8, 5))
-    for name, dh in rows.items():
-        ax.semilogy(np.arange(1, len(dh) + 1), np.maximum(dh, 1e-30), label=name, lw=1)
-    ax.set_xlabel("step t (loss at the last step)")
-    ax.set_ylabel("‖∂L/∂h_t‖")
-    ax.legend(fontsize=7)
+    models = list(dict.fromkeys(label.split(",")[0] for label in rows))
+    fig, axes = plt.subplots(1, len(models), figsize=(3.2 * len(models), 3.4), sharex=True, sharey=True)
+    finite = np.concatenate([dh[np.isfinite(dh) & (dh > 0)] for dh in rows.values()])
+    floor = finite.min() / 10 if finite.size else 1e-30
+    for ax, model in zip(np.atleast_1d(axes), models):
+        for label, dh in rows.items():
+            if label.split(",")[0] != model:
+                continue
+            kind = label.split(", ")[1]
+            color, style = STYLES["init" if kind == "init" else ("no clip" if "no clip" in kind else "clip")]
+            steps = np.arange(1, len(dh) + 1)
+            if not np.isfinite(dh).any():
+                ax.text(0.05, 0.05, f"{kind}: diverged", transform=ax.transAxes, color=color, fontsize=7)
+                continue
+            ax.semilogy(steps, np.where(dh > 0, dh, np.nan), color=color, ls=style, lw=1.3, label=kind)
+            dead = steps[dh == 0]
+            if dead.size:
+                ax.plot(dead, np.full(dead.size, floor), "x", color=color, ms=3, label=f"{kind}: gradient 0")
+        ax.set_title(model, fontsize=9)
+        ax.set_xlabel("step t (loss at the last step)", fontsize=8)
+        ax.legend(fontsize=6, loc="lower right")
+    np.atleast_1d(axes)[0].set_ylabel("‖∂L/∂h_t‖")
+    fig.suptitle("gradient reaching each step: vanishing (tanh), kept (IRNN, gates), exploding (×1.1)", fontsize=9)
     skeleton.save_figure(fig, path)
 
 
