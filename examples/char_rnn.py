@@ -112,7 +112,7 @@ class Corpus:
 
 def loss_fn(logits, targets, reduction: str = "mean"):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                           tr.Tensor(targets, device=logits.device).reshape(-1), reduction=reduction)
+                           tr.tensor(targets, device=logits.device).reshape(-1), reduction=reduction)
 
 
 def bits_per_char(model, ids: np.ndarray, seq: int = 256) -> float:

@@ -103,9 +103,9 @@ class Seq2Seq(nn.Module):
         packed, h = self.encoder(pack_padded_sequence(x, lengths, enforce_sorted=False))
         out, _ = pad_packed_sequence(packed, total_length=src.shape[0])
         h = h[0] if isinstance(h, tuple) else h                        # (directions, B, H); LSTM: (h_n, c_n)
-        h = tr.concatenate([h[d] for d in range(h.shape[0])], axis=1)  # (B, directions * H)
+        h = tr.cat([h[d] for d in range(h.shape[0])], dim=1)  # (B, directions * H)
         pad = np.arange(src.shape[0])[None, None, :] >= np.asarray(lengths)[:, None, None]
-        mask = tr.Tensor(np.where(pad, -1e9, 0.0).astype(out.dtype), device=out.device)  # no attention on padding
+        mask = tr.tensor(np.where(pad, -1e9, 0.0).astype(out.dtype), device=out.device)  # no attention on padding
         return self.bridge(h).tanh(), out.transpose(0, 1), mask
 
     def decode(self, encoded, tokens, state):
@@ -113,11 +113,11 @@ class Seq2Seq(nn.Module):
         context, memory, mask = encoded
         x = self.embed(tokens)
         ctx = tr.stack([context] * tokens.shape[0])
-        out, state = self.decoder(tr.concatenate([x, ctx], axis=2), state)
+        out, state = self.decoder(tr.cat([x, ctx], dim=2), state)
         if self.attention:
             query = out.transpose(0, 1)                                            # (B, S, H)
             weights = (query @ self.key(memory).transpose(1, 2) + mask).softmax()  # (B, S, T)
-            out = self.combine(tr.concatenate([query, weights @ memory], axis=2)).tanh().transpose(0, 1)
+            out = self.combine(tr.cat([query, weights @ memory], dim=2)).tanh().transpose(0, 1)
         return self.head(out), state
 
     def initial_state(self, context):
@@ -127,26 +127,26 @@ class Seq2Seq(nn.Module):
     def forward(self, data, state=None):
         """Teacher forcing: logits for every answer position (the loss ignores PAD)."""
         device = self.head.weight.device
-        encoded = self.encode(tr.Tensor(data["src"], device=device), data["src_lengths"])
-        logits, _ = self.decode(encoded, tr.Tensor(data["dec_in"], device=device), self.initial_state(encoded[0]))
+        encoded = self.encode(tr.tensor(data["src"], device=device), data["src_lengths"])
+        logits, _ = self.decode(encoded, tr.tensor(data["dec_in"], device=device), self.initial_state(encoded[0]))
         return logits, None
 
     def greedy(self, data, max_len: int) -> np.ndarray:
         """Answers (B, max_len) decoded greedily: each step reads the previous step's argmax."""
         device = self.head.weight.device
         with tr.no_grad():
-            encoded = self.encode(tr.Tensor(data["src"], device=device), data["src_lengths"])
+            encoded = self.encode(tr.tensor(data["src"], device=device), data["src_lengths"])
             state, token = self.initial_state(encoded[0]), np.full((1, len(data["src_lengths"])), GO, dtype=np.int64)
             answers = []
             for _ in range(max_len):
-                logits, state = self.decode(encoded, tr.Tensor(token, device=device), state)
+                logits, state = self.decode(encoded, tr.tensor(token, device=device), state)
                 token = logits.numpy().argmax(-1)
                 answers.append(token[0])
         return np.stack(answers, axis=1)
 
 
 def loss_fn(logits, data):
-    targets = tr.Tensor(data["dec_out"], device=logits.device)
+    targets = tr.tensor(data["dec_out"], device=logits.device)
     return F.cross_entropy(logits.reshape(-1, VOCAB), targets.reshape(-1), ignore_index=PAD)
 
 

@@ -108,7 +108,7 @@ class DropOnce:
 
 
 def loss_fn(logits, targets):
-    return F.cross_entropy(logits.reshape(-1, VOCAB), tr.Tensor(targets, device=logits.device).reshape(-1))
+    return F.cross_entropy(logits.reshape(-1, VOCAB), tr.tensor(targets, device=logits.device).reshape(-1))
 
 
 def evaluate(model, lag: int, n: int, seed: int) -> tuple[float, float]:

@@ -62,7 +62,7 @@ def adding_batches(length: int, seed: int):
     rng = np.random.default_rng(seed)
     while True:
         x, y = adding_problem(32, length, rng)
-        yield tr.Tensor(x.astype(np.float64)), tr.Tensor(y.astype(np.float64))
+        yield tr.tensor(x.astype(np.float64)), tr.tensor(y.astype(np.float64))
 
 
 def mse(pred, target):
@@ -83,7 +83,7 @@ def train(rnn: nn.Module, steps: int, length: int, clip: float | None, seed: int
 
 def flow(rnn: nn.Module, length: int, seed: int) -> np.ndarray:
     x, _ = adding_problem(16, length, np.random.default_rng(seed + 1))
-    return gradient_flow(rnn, tr.Tensor(x.astype(np.float64)))["dh"]
+    return gradient_flow(rnn, tr.tensor(x.astype(np.float64)))["dh"]
 
 
 def table(rows: dict, length: int) -> str:

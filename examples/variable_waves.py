@@ -4,7 +4,7 @@ Each sequence is one of four shapes (sine, square, sawtooth, triangle) with a
 random phase and 1.5 to 4 cycles over its own length, plus Gaussian noise;
 lengths are uniform in [min_length, max_length].  The batch comes padded
 with zeros to max_length, time first, with the lengths beside it, ready for
-``pack_padded_sequence(tr.Tensor(x), lengths, enforce_sorted=False)``.
+``pack_padded_sequence(tr.tensor(x), lengths, enforce_sorted=False)``.
 
 With min_length == max_length every sequence has that length and the draws
 are those of ``classify_sequences.waves`` (same generator calls in the same
