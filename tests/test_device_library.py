@@ -161,8 +161,8 @@ def test_clipping_matches_the_cpu(gpu, norm_type):
             p.grad = tr.Tensor(g, device=device)
         total = nn.utils.clip_grad_norm_(ps, 0.5, norm_type)
         nn.utils.clip_grad_value_(ps[:1], 0.01)
-        assert isinstance(total, float)
-        out[device] = [total] + [p.grad.numpy() for p in ps]
+        assert isinstance(total, tr.Tensor) and total.device == device and total.shape == ()  # as torch's
+        out[device] = [total.numpy()] + [p.grad.numpy() for p in ps]
     for a, b in zip(out["cuda"], out["cpu"]):
         close(a, b)
 

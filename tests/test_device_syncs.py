@@ -82,15 +82,17 @@ def test_fit_without_clipping_reads_only_the_loss(gpu):
     assert all(len(s) <= 1 for s in seen), f"host reads per step with clip=None: {seen}"
 
 
-def test_clip_grad_norm_reads_the_norm_once_for_all_parameters(gpu):
+def test_clip_grad_norm_clips_on_the_device_and_reading_the_norm_is_one_read(gpu):
     gpu.need_strict("counting host reads")
     ps = [tr.Tensor(np.zeros(3), requires_grad=True, device="cuda") for _ in range(20)]
     for i, p in enumerate(ps):
         p.grad = tr.Tensor(np.full(3, float(i)), device="cuda")
     for norm_type in (2.0, float("inf")):
         SYNCS.reset()
-        nn.utils.clip_grad_norm_(ps, 1.0, norm_type)
-        assert SYNCS.total == 1, reads(f"for the {norm_type}-norm of 20 parameters")
+        norm = nn.utils.clip_grad_norm_(ps, 1.0, norm_type)   # a 0-d Tensor on the device, as torch's
+        assert SYNCS.total == 0, reads(f"for clipping by the {norm_type}-norm of 20 parameters")
+        float(norm)
+        assert SYNCS.total == 1, reads(f"for reading the {norm_type}-norm of 20 parameters")
 
 
 @pytest.mark.parametrize("on_device", [False, True])

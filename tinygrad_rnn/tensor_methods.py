@@ -162,6 +162,7 @@ class TensorMethods:
     def _operand(self, name: str, other):
         """``other`` (a Tensor or number) as an array on self's device that broadcasts to self's shape."""
         if isinstance(other, Tensor):
+            _refuse_graph_value(name, other)
             if other.device != self.device:
                 raise backend.DeviceError(f"{name}: expected a tensor on {self.device!r}, got {other.device!r}")
             self._check_fits(name, other.array)
@@ -197,12 +198,19 @@ class TensorMethods:
         return self._arith_("div_", operator.truediv, other)
 
     def _augmented(self, name: str, in_place, out_of_place, other):
-        """``x op= y``: in place (torch's meaning), except on a result inside a graph, which gets x op y instead.
+        """``x op= y``: in place (torch's meaning), unless autograd must see it; then ``x = x op y``.
 
-        torch records an in-place op on a graph node; this engine does not, so ``total += loss`` (a sum of
-        losses built in a loop) rebinds ``total`` to a new node: the same value and an exact gradient.
+        torch records an in-place op in the graph; this engine does not.  So when x is a result inside a
+        graph, or y requires grad (``total += loss`` with ``total = tr.zeros(())``), x is rebound to the new
+        node x op y: the same value and an exact gradient.  A view cannot be rebound in its base, so that
+        case is refused rather than leaving the base unchanged; a leaf that requires grad is refused as torch.
         """
-        if self.requires_grad and is_grad_enabled() and self._ctx is not None:
+        takes_grad = isinstance(other, Tensor) and other.requires_grad
+        if is_grad_enabled() and (self._ctx is not None or (takes_grad and not self.requires_grad)):
+            if self.array.base is not None:
+                raise RuntimeError(f"{name}: in-place change of a view that autograd would have to record (it is "
+                                   "part of a graph, or the value requires grad) is not supported: change the tensor "
+                                   "it is a view of out of place, e.g. y = y + x, or build it with tr.stack/tr.cat")
             return out_of_place(self, other)
         return in_place(self, other)
 
@@ -230,12 +238,17 @@ class TensorMethods:
         self._check_in_place("copy_")
         if not isinstance(src, Tensor):
             raise TypeError(f"copy_: expected a Tensor as src, got {type(src).__name__}")
+        _refuse_graph_value("copy_", src)
         return self._write("copy_", backend.to_device(src.array, self.device), cast=True)
 
     def clamp_(self, min=None, max=None) -> "Tensor":  # noqa: A002 - torch's argument names
         self._check_in_place("clamp_")
         if min is None and max is None:
             raise ValueError("clamp_: give at least one of min and max")
+        result = dtypes.result_type(self, *(v for v in (min, max) if v is not None))
+        if not dtypes.can_store(result, self.dtype):
+            raise RuntimeError(f"clamp_: result type {result} can't be cast to the desired output type {self.dtype} "
+                               f"(a tensor of dtype {self.dtype} changed in place keeps its dtype)")
         return self._write("clamp_", backend.array_module(self.array).clip(self.array, min, max), cast=True)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
@@ -255,6 +268,7 @@ class TensorMethods:
         self._check_in_place("__setitem__")
         idx = indexing.as_index(self.array, index)  # the same rules and range checks as x[index]
         if isinstance(value, Tensor):
+            _refuse_graph_value("__setitem__", value)
             if value.device != self.device:
                 raise backend.DeviceError(f"__setitem__: expected a value on {self.device!r}, got {value.device!r}")
             v = value.array
@@ -273,6 +287,14 @@ class TensorMethods:
                                f"region of shape {tuple(region.shape)}")
         self.array[idx] = v
         self._bump_version()
+
+
+def _refuse_graph_value(name: str, value: Tensor) -> None:
+    """An in-place write of a value that requires grad would drop its gradient here (no in-place graph nodes)."""
+    if value.requires_grad and is_grad_enabled():
+        raise RuntimeError(f"{name}: the value requires grad, but an in-place write is not recorded by autograd "
+                           "here, so its gradient would be lost; build the result out of place instead "
+                           "(tr.stack / tr.cat of the steps, or y = x + v), or write v.detach() under tr.no_grad()")
 
 
 def install() -> None:

@@ -118,6 +118,22 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = "What max(dim)/min(dim) return, as torch: (values, indices), also as .values/.indices."
 
 
+class Norm2(Function):
+    """2-norm: y = √(Σ_axes x²);   dL/dx = dL/dy · x / y,  and 0 where y = 0 (the subgradient torch takes)"""
+
+    def forward(self, x, axis=None, keepdims: bool = False):
+        xp = array_module(x)
+        axes = normalize_axes(axis, x.ndim)
+        y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
+        self.saved = (x, y, axes, keepdims)
+        return y if keepdims else xp.asarray(y.squeeze(axis=axes) if x.ndim else y)
+
+    def backward(self, g):
+        x, y, axes, keepdims = self.saved
+        xp = array_module(x)
+        return (_expand(g, x.shape, axes, keepdims) * x / xp.where(y == 0, 1, y),)  # x = 0 wherever y = 0
+
+
 # ----- functional forms
 def _dims(x, dim, axis, name):
     if axis is not None:
@@ -126,6 +142,8 @@ def _dims(x, dim, axis, name):
         dim = axis
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
+        dim = None  # torch: an empty dim list reduces over every dim
     return check_dims(dim, x.ndim, name)
 
 
@@ -234,13 +252,15 @@ def std(x: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, *, co
 
 
 def norm(x: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
-    """The p-norm over ``dim`` (all elements when None): (Σ |x|^p)^(1/p); ``p='fro'`` is 2."""
+    """The p-norm over ``dim`` (all elements when None): (Σ |x|^p)^(1/p); ``p='fro'`` is 2, ``inf`` max |x|."""
     axes = _dims(x, dim, None, "norm")
     p = 2 if p == "fro" else p
     if not isinstance(p, (int, float)) or p <= 0:
-        raise ValueError(f"norm: expected p > 0 (a number, or 'fro'), got {p!r}")
+        raise ValueError(f"norm: expected p > 0 (a number, inf, or 'fro'), got {p!r}")
+    if p == float("inf"):
+        return Max.apply(Abs.apply(x), axis=axes, keepdims=keepdim)
     if p == 2:
-        return sqrt(Sum.apply(x * x, axis=axes, keepdims=keepdim))
+        return Norm2.apply(x, axis=axes, keepdims=keepdim)
     if p == 1:
         return Sum.apply(Abs.apply(x), axis=axes, keepdims=keepdim)
     return Sum.apply(Abs.apply(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)

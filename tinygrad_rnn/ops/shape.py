@@ -238,7 +238,7 @@ def to(x: Tensor, *args, device=None, dtype=None, copy: bool = False) -> Tensor:
             device = a
         elif hasattr(a, "type") and str(a).split(":")[0] in backend.DEVICES:  # a tr.device
             device = str(a)
-        else:
+        elif a is not None:  # to(dtype) or to(device, dtype); a None leaves it as it is
             dtype = a
     device = backend.check_device(device.split(":")[0] if isinstance(device, str) else
                                   (str(device) if device is not None else x.device))

@@ -182,4 +182,7 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - torch's argu
     for name, v in (("min", min), ("max", max)):
         if v is not None and not isinstance(v, (int, float)):
             raise TypeError(f"clamp: expected {name} to be a number or None, got {type(v).__name__}")
+    result = dtypes.result_type(x, *(v for v in (min, max) if v is not None))  # int.clamp(0.5) is float (torch)
+    if result != x.dtype:
+        x = x.to(dtype=result)
     return Clamp.apply(x, lo=min, hi=max)
