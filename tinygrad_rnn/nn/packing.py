@@ -1,12 +1,13 @@
 """How the recurrent layers run a PackedSequence: sorted and padded inside, each sequence to its own end.
 
 A packed batch (``nn.utils.rnn``) holds its sequences sorted longest first.
-The layers unpack it to a padded (T, B, ·) batch in that sorted order and pass
-``rows`` (b_t = batch_sizes[t], how many sequences run at step t) to the fused
-Functions and to ``unroll``, which step only the first b_t sequences at step t:
-no work on padding, and a finished sequence's state stays as it was at its end.
-A reverse direction reads each sequence backwards from its own end
-(``reverse_within_lengths``), not from the padding.
+The fused layers take its data (N, ·) as it is, with ``rows`` (b_t =
+batch_sizes[t], how many sequences run at step t; see fused/steps.py); the
+unrolled path unpacks it to a padded (T, B, ·) batch in that sorted order and
+``unroll`` steps only the first b_t sequences at step t.  Either way: no work on
+padding, and a finished sequence's state stays as it was at its end.  A reverse
+direction reads each sequence backwards from its own end (``reverse_packed`` on
+packed data, ``reverse_within_lengths`` on padded), not from the padding.
 
 Moving rows between the packed and the padded layout, or reversing them, sends
 each row to one place, so the gradient goes back by the inverse move
@@ -83,6 +84,16 @@ def reverse_within_lengths(x: Tensor, rows: list | None) -> Tensor:
     source_t = np.where(t < lengths, lengths - 1 - t, t)
     flat = x.reshape((T * B,) + x.shape[2:])
     return move_rows(flat, (source_t * B + j).reshape(-1), np.arange(T * B), T * B).reshape(x.shape)
+
+
+def reverse_packed(data: Tensor, rows: list) -> Tensor:
+    """Packed data (N, ·) with each sequence j reversed over its own steps: row (t, j) ← row (L_j - 1 - t, j)."""
+    offsets = np.concatenate([[0], np.cumsum(rows)])
+    lengths = (np.asarray(rows)[:, None] > np.arange(rows[0])[None, :]).sum(0)  # L_j
+    t = np.repeat(np.arange(len(rows)), rows)
+    j = np.arange(offsets[-1]) - offsets[t]
+    source = offsets[lengths[j] - 1 - t] + j
+    return move_rows(data, source, np.arange(source.size), source.size)
 
 
 def permute_batch(state: Tensor, order) -> Tensor:
