@@ -45,21 +45,23 @@ def empty(xp, shape, dtype):
 def project_inputs(x, w_ih, b, steps):
     """W_ih x_tᵀ (+ b) for every step, hidden-major: a pooled buffer and its blocks (G, b_t) (see steps.py).
 
-    Padded x (T, B, I): one batched matmul into (T, G, B).  Packed x (N, I): one matmul per step into its block.
+    One matmul over all steps: padded x (T, B, I) batched into (T, G, B); packed x (N, I) into (N, G),
+    then each step's rows copied into its block (faster than a matmul per step).
     """
     xp = array_module(x)
     buffer, blocks = steps.blocks(xp, w_ih.shape[0], xp.result_type(x, w_ih))
     if not steps.packed:
         xp.matmul(w_ih, x.transpose(0, 2, 1), out=buffer)
-    else:
-        for o, n, block in zip(steps.offsets, steps.rows, blocks):
-            xp.matmul(w_ih, x[o: o + n].T, out=block)
-    if b is not None:
-        if steps.packed:
-            for block in blocks:
-                block += b[:, None]
-        else:
+        if b is not None:
             buffer += b[:, None]
+        return buffer, blocks
+    projected = empty(xp, (steps.n, w_ih.shape[0]), buffer.dtype)
+    xp.matmul(x, w_ih.T, out=projected)
+    if b is not None:
+        projected += b
+    for o, n, block in zip(steps.offsets, steps.rows, blocks):
+        block[...] = projected[o: o + n].T
+    WORKSPACE.give(projected)
     return buffer, blocks
 
 
