@@ -43,26 +43,25 @@ def empty(xp, shape, dtype):
 
 
 def project_inputs(x, w_ih, b, steps):
-    """W_ih x_tᵀ (+ b) for every step, hidden-major: a pooled buffer and its blocks (G, b_t) (see steps.py).
+    """W_ih x_tᵀ (+ b) for every step, hidden-major, in one matmul: (pooled buffer, its per-step (G, b_t) views).
 
-    One matmul over all steps: padded x (T, B, I) batched into (T, G, B); packed x (N, I) into (N, G),
-    then each step's rows copied into its block (faster than a matmul per step).
+    Padded x (T, B, I): one batched matmul into a (T, G, B) buffer, whose blocks the loop then reuses.
+    Packed x (N, I): one matmul into a (G, N) buffer, step t its columns o_t.. (a strided view, read once
+    per step; transposing each step's rows into a contiguous block would cost more than the matmul).
     """
     xp = array_module(x)
-    buffer, blocks = steps.blocks(xp, w_ih.shape[0], xp.result_type(x, w_ih))
+    dtype = xp.result_type(x, w_ih)
     if not steps.packed:
+        buffer, blocks = steps.blocks(xp, w_ih.shape[0], dtype)
         xp.matmul(w_ih, x.transpose(0, 2, 1), out=buffer)
         if b is not None:
             buffer += b[:, None]
         return buffer, blocks
-    projected = empty(xp, (steps.n, w_ih.shape[0]), buffer.dtype)
-    xp.matmul(x, w_ih.T, out=projected)
+    buffer = empty(xp, (w_ih.shape[0], steps.n), dtype)
+    xp.matmul(w_ih, x.T, out=buffer)
     if b is not None:
-        projected += b
-    for o, n, block in zip(steps.offsets, steps.rows, blocks):
-        block[...] = projected[o: o + n].T
-    WORKSPACE.give(projected)
-    return buffer, blocks
+        buffer += b[:, None]
+    return buffer, [buffer[:, o: o + n] for o, n in zip(steps.offsets, steps.rows)]
 
 
 def weight_grads(dq, x, h0, out, w_ih, dp_tail=None, steps=None):

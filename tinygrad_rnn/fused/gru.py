@@ -49,8 +49,10 @@ class FusedGRU(FusedFunction):
         if biases:
             b_in, b_hn = biases[0].copy(), biases[1][2 * H:, None]
             b_in[: 2 * H] += biases[1][: 2 * H]
-        gates_buffer, gates = project_inputs(x, w_ih, b_in, steps)  # p (+ b_hr, b_hz), then [r, z, n] in place
-        dtype = gates_buffer.dtype
+        # p (+ b_hr, b_hz) in projected[t], then [r, z, n] in gates[t] (padded: the same array, see project_inputs)
+        projected_buffer, projected = project_inputs(x, w_ih, b_in, steps)
+        dtype = projected_buffer.dtype
+        gates_buffer, gates = (projected_buffer, projected) if not steps.packed else steps.blocks(xp, 3 * H, dtype)
         (hs_buffer, hs), (q_ns_buffer, q_ns) = steps.blocks(xp, H, dtype, pooled=False), steps.blocks(xp, H, dtype)
         recurrent_buffer = empty(xp, (3 * H * B,), dtype)       # q = W_hh h_{t-1} (+ b_hn)
         scratch = xp.empty((2, H * B), dtype)
@@ -61,8 +63,8 @@ class FusedGRU(FusedFunction):
                 r_q_n_t, z_h_minus_n_t = (a[: H * b].reshape(H, b) for a in scratch)
                 last = b
             xp.matmul(w_hh, h[:, :b], out=recurrent_t)       # h_{t-1} of rows j < b_t
-            gates_t, q_n = gates[t], q_ns[t]
-            gates_t[: 2 * H] += recurrent_t[: 2 * H]
+            gates_t, p, q_n = gates[t], projected[t], q_ns[t]
+            xp.add(p[: 2 * H], recurrent_t[: 2 * H], out=gates_t[: 2 * H])
             sigmoid_(gates_t[: 2 * H])                       # r = σ(p_r + q_r), z = σ(p_z + q_z)
             r, z, n = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H:]
             if b_hn is None:                                 # q_n = W_hn h_{t-1} + b_hn, kept for backward
@@ -70,12 +72,12 @@ class FusedGRU(FusedFunction):
             else:
                 xp.add(recurrent_t[2 * H:], b_hn, out=q_n)
             xp.multiply(r, q_n, out=r_q_n_t)                 # n = tanh(p_n + r q_n)
-            n += r_q_n_t
+            xp.add(p[2 * H:], r_q_n_t, out=n)
             xp.tanh(n, out=n)
             xp.subtract(h[:, :b], n, out=z_h_minus_n_t)      # h_t = n + z (h_{t-1} - n)
             z_h_minus_n_t *= z
             h = xp.add(n, z_h_minus_n_t, out=hs[t])
-        WORKSPACE.give(recurrent_buffer)
+        WORKSPACE.give(recurrent_buffer, *([projected_buffer] if steps.packed else []))
         out = steps.from_blocks(hs_buffer, hs)  # the states are kept once, in the output; hs is dropped
         self.saved = (x, h0, w_ih, w_hh, gates, q_ns, out, steps, bool(biases))
         self.scratch = (gates_buffer, q_ns_buffer)

@@ -61,16 +61,20 @@ class FusedLSTM(FusedFunction):
         xp = array_module(x)
         steps = Steps(x, batch_sizes)  # step t: its b_t rows only, hidden-major blocks (F, b_t) (see steps.py)
         B, H = steps.B, w_hh.shape[1]
-        # partials[t] first holds the input part of the pre-activations (σ rows halved), then ∂(c,c,c,h)/∂a of step t
-        partials_buffer, partials = project_inputs(x, halve_sigmoid_rows(w_ih, H),
-                                                   halve_sigmoid_rows(biases[0] + biases[1], H) if biases else None,
-                                                   steps)
+        # projected[t]: the input part of the pre-activations (σ rows halved); partials[t]: ∂(c,c,c,h)/∂a of step t
+        # (padded: one array, each step's block overwritten once read; packed: apart, see project_inputs)
+        projected_buffer, projected = project_inputs(x, halve_sigmoid_rows(w_ih, H),
+                                                     halve_sigmoid_rows(biases[0] + biases[1], H) if biases else None,
+                                                     steps)
+        dtype = projected_buffer.dtype
+        partials_buffer, partials = ((projected_buffer, projected) if not steps.packed
+                                     else steps.blocks(xp, 4 * H, dtype))
         w_hh_halved = halve_sigmoid_rows(w_hh, H)
-        (dh_dc_buffer, dh_dc), (forget_buffer, forget) = (steps.blocks(xp, H, partials_buffer.dtype) for _ in "ab")
-        hs_buffer, hs = steps.blocks(xp, H, partials_buffer.dtype, pooled=False)
-        gates_buffer = empty(xp, (4 * H * B,), partials_buffer.dtype)
-        scratch = xp.empty((2, H * B), partials_buffer.dtype)
-        c = xp.array(c0.T, dtype=partials_buffer.dtype, order="C")  # c_t (H, b_t), updated in place
+        (dh_dc_buffer, dh_dc), (forget_buffer, forget) = (steps.blocks(xp, H, dtype) for _ in "ab")
+        hs_buffer, hs = steps.blocks(xp, H, dtype, pooled=False)
+        gates_buffer = empty(xp, (4 * H * B,), dtype)
+        scratch = xp.empty((2, H * B), dtype)
+        c = xp.array(c0.T, dtype=dtype, order="C")  # c_t (H, b_t), updated in place
         c_n = c if not steps.packed else xp.empty_like(c)  # each sequence's last c, saved as it ends
         h, last = h0.T, None
         for t, b in enumerate(steps.rows):
@@ -83,7 +87,7 @@ class FusedLSTM(FusedFunction):
                 last = b
             local = partials[t]
             xp.matmul(w_hh_halved, h[:, :b], out=gates_t)
-            gates_t += local                                    # [a_i/2, a_f/2, a_g, a_o/2]
+            gates_t += projected[t]                             # [a_i/2, a_f/2, a_g, a_o/2]
             xp.tanh(gates_t, out=gates_t)                       # τ = tanh of it: g = τ_g
             i, f, g, o = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H: 3 * H], gates_t[3 * H:]
             for sigmoid in (gates_t[: 2 * H], o):               # [i, f], o = (1 + τ)/2
@@ -112,7 +116,7 @@ class FusedLSTM(FusedFunction):
             forget[t][...] = f                                  # ∂c_t/∂c_{t-1}
         if steps.packed:
             c_n[:, :last] = c
-        WORKSPACE.give(gates_buffer)
+        WORKSPACE.give(gates_buffer, *([projected_buffer] if steps.packed else []))
         out = steps.from_blocks(hs_buffer, hs)  # the states are kept once, in the output
         self.saved = (x, h0, w_ih, w_hh, partials, dh_dc, forget, out, steps, bool(biases))
         self.scratch = (partials_buffer, dh_dc_buffer, forget_buffer)
