@@ -82,7 +82,7 @@ def weight_grads(dq, x, h0, out, w_ih, dp_tail=None, steps=None):
     steps = Steps(x) if steps is None else steps
     (G, TB), B = dq.shape, h0.shape[0]
     x_flat, ones = steps.flat(x), xp.ones(TB, dq.dtype)
-    dw_hh = dq[:, :B] @ h0 + dq[:, B:] @ steps.previous_states(steps.flat(out), h0)
+    dw_hh = dq[:, :B] @ h0 + dq[:, B:] @ steps.previous_states(steps.flat(out))
     db_hh = dq @ ones
     if dp_tail is None:
         dx, dw_ih, db_ih = dq.T @ w_ih, dq @ x_flat, db_hh

@@ -7,12 +7,15 @@ b_t rows of step t-1.  The fused layers take and return that layout as it is, so
 work is spent on padding and nothing is unpacked or repacked around them: the input
 projection and the weight gradients are single matmuls over the N real rows, and the
 loop over time works on step t's rows only.  A padded batch is the special case
-b_t = B for every t (then the layouts below are exactly the (T, ·, B) arrays of before).
+b_t = B for every t (then the blocks below are the (T, ·, B) arrays the layers always used).
 
 Inside the LSTM and GRU loops the per-step arrays are *hidden-major* blocks, (F, b_t):
 step t's block is contiguous (``Steps.blocks``), so each gate, block[:H] or block[H:2H],
 is one contiguous run, and the many small elementwise operations run on contiguous
-memory (2-4× faster in NumPy than on column slices of a (F, B) or (b_t, G·H) array).
+memory (2-4× faster in NumPy than on column slices of a (F, B) or (b_t, G·H) array).  The
+loop's running state (forward c, backward δh and δc) is a contiguous (H, b_t) too, re-laid
+only where b_t changes (``resized``).  An array read once per step may be a strided view
+instead: the packed input projection, columns of one (G·H, N) matmul (common.project_inputs).
 """
 from __future__ import annotations
 
@@ -89,7 +92,7 @@ class Steps:
                 out[:, o: o + b] = block
         return out
 
-    def previous_states(self, out_flat, h0):
+    def previous_states(self, out_flat):
         """h_{t-1} for every row of steps 1..T-1, as (N - B, H): rows of the outputs (a view when padded)."""
         if not self.packed:
             return out_flat[: self.n - self.B]
