@@ -96,8 +96,9 @@ class Steps:
         """h_{t-1} for every row of steps 1..T-1, as (N - B, H): rows of the outputs (a view when padded)."""
         if not self.packed:
             return out_flat[: self.n - self.B]
-        index = np.concatenate([np.arange(o, o + b) for o, b in zip(self.offsets[:-2], self.rows[1:])]
-                               or [np.zeros(0, np.int64)])
+        offsets = np.asarray(self.offsets)
+        t = np.repeat(np.arange(1, self.T), self.rows[1:])  # the step of each row n ≥ B
+        index = offsets[t - 1] + np.arange(self.B, self.n) - offsets[t]  # row j of step t-1, j its rank in step t
         return out_flat[array_module(out_flat).asarray(index)]
 
     def final_states(self, out_flat):

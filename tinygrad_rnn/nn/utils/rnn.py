@@ -121,8 +121,8 @@ def _batch_sizes(sorted_lengths: np.ndarray) -> np.ndarray:
 def _packed_positions(batch_sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(step, rank in the sorted batch) of every row of packed data, in packed order."""
     steps = np.repeat(np.arange(batch_sizes.size), batch_sizes)
-    ranks = np.concatenate([np.arange(n) for n in batch_sizes]) if batch_sizes.size else np.zeros(0, np.int64)
-    return steps, ranks
+    first_row = np.concatenate([[0], np.cumsum(batch_sizes)[:-1]]).astype(np.int64)  # of each step
+    return steps, np.arange(steps.size) - first_row[steps]
 
 
 def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
