@@ -89,7 +89,7 @@ class RNNBase(Module):
         """Validate input and hx; return x as (seq, batch, feature) (packed: its data), the states, and whether
         unbatched."""
         name, w = type(self).__name__, self.weight_ih_l0
-        if isinstance(x, PackedSequence):  # already (seq, batch, feature) inside, whatever batch_first says
+        if isinstance(x, PackedSequence):  # time-major (N, feature) data, whatever batch_first says
             check_like(name, "input", x.data, w)
             if x.data.ndim != 2 or x.data.shape[1] != self.input_size:
                 raise ValueError(f"{name}: expected packed data of shape (steps, {self.input_size}), "
