@@ -57,7 +57,7 @@ def project_inputs(x, w_ih, b, steps):
         if b is not None:
             buffer += b[:, None]
         return buffer, blocks
-    buffer = empty(xp, (w_ih.shape[0], steps.n), dtype)
+    buffer = steps.empty(xp, (w_ih.shape[0], steps.n), dtype)
     xp.matmul(w_ih, x.T, out=buffer)
     if b is not None:
         buffer += b[:, None]

@@ -58,7 +58,7 @@ class FusedRNN(FusedFunction):
     def backward(self, g, g_n):
         x, h0, w_ih, w_hh, hs, nonlinearity, steps, has_bias = self.saved
         xp = array_module(hs)
-        da = empty(xp, hs.shape, hs.dtype)  # δa_t in the rows of step t, (N, H)
+        da = steps.empty(xp, hs.shape, hs.dtype)  # δa_t in the rows of step t, (N, H)
         dh = xp.zeros(h0.shape, hs.dtype) if g_n is None else g_n.astype(hs.dtype, copy=True)  # δh_T = g_n
         dphi = xp.empty(h0.shape, hs.dtype)
         g = None if g is None else steps.flat(g)

@@ -39,6 +39,13 @@ class Steps:
         self.offsets = np.concatenate([[0], np.cumsum(self.rows)]).tolist()
         self.n = self.offsets[-1]
 
+    def empty(self, xp, shape: tuple, dtype):
+        """A pooled scratch array whose size is a multiple of the N rows; packed, a view of one pooled for T·B
+        rows (see Workspace.empty: N changes nearly every batch, T·B seldom)."""
+        if not self.packed:
+            return WORKSPACE.empty(xp, shape, dtype)
+        return WORKSPACE.empty(xp, shape, dtype, capacity=self.T * self.B * (int(np.prod(shape)) // max(self.n, 1)))
+
     def flat(self, a):
         """(T, B, F) or (N, F) → (N, F), a view."""
         return a.reshape(self.n, a.shape[-1])
@@ -49,7 +56,7 @@ class Steps:
 
     def blocks(self, xp, F: int, dtype, pooled: bool = True):
         """A buffer (pooled unless ``pooled=False``) and its per-step hidden-major blocks [(F, b_t) contiguous]."""
-        new = (lambda shape: WORKSPACE.empty(xp, shape, dtype)) if pooled else (lambda shape: xp.empty(shape, dtype))
+        new = (lambda shape: self.empty(xp, shape, dtype)) if pooled else (lambda shape: xp.empty(shape, dtype))
         if not self.packed:
             buffer = new((self.T, F, self.B))
             return buffer, list(buffer)
@@ -84,7 +91,7 @@ class Steps:
         (Padded: rows of B stay whole, so this copy is ~4× faster than a full transpose to (T, B, G).)
         """
         G = buffer.shape[1] if not self.packed else blocks[0].shape[0]
-        out = WORKSPACE.empty(array_module(buffer), (G, self.n), buffer.dtype)
+        out = self.empty(array_module(buffer), (G, self.n), buffer.dtype)
         if not self.packed:
             out.reshape(G, self.T, self.B)[...] = buffer.transpose(1, 0, 2)
         else:
