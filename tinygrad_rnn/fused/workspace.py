@@ -32,7 +32,10 @@ class Workspace:
         new nearly every batch) share one pooled array per capacity instead of each pooling its own.
         """
         if capacity is not None:
-            return self.empty(xp, (capacity,), dtype)[: int(np.prod(shape))].reshape(shape)
+            # pooled as (capacity, 1, ...), of the request's rank: arrays of different ranks (a loop's per-step
+            # blocks, flat; a (G, N) matrix) keep pools of their own, as exact shapes did (sharing cost ~5 %)
+            pooled = self.empty(xp, (capacity,) + (1,) * (len(shape) - 1), dtype)
+            return pooled.reshape(-1)[: int(np.prod(shape))].reshape(shape)
         stack = self.free.get((current_device_key(xp), tuple(shape), np.dtype(dtype).str))
         return stack.pop() if stack else xp.empty(shape, dtype=dtype)
 
