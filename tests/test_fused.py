@@ -34,6 +34,18 @@ def test_gradcheck_of_every_input(name, bias):
 
 
 @pytest.mark.parametrize("name", sorted(FUSED))
+def test_gradcheck_on_packed_data(name):
+    """Packed (``batch_sizes``): x is torch's packed data (N, I), step t its b_t rows; every input differentiates."""
+    fn, _, _, options = FUSED[name]
+    batch_sizes = [3, 2, 2, 1]  # lengths 4, 3, 1: N = 8 rows
+    args = inputs(name, T=1, B=3, seed=2)
+    args[0] = tr.Tensor(np.random.default_rng(3).standard_normal((sum(batch_sizes), 3)) * 0.7, requires_grad=True)
+    out = fn.apply(*args, batch_sizes=batch_sizes, **options)
+    assert out[0].shape == (8, 4) and all(s.shape == (3, 4) for s in out[1:])
+    assert tr.gradcheck(lambda *a: fn.apply(*a, batch_sizes=batch_sizes, **options), args)
+
+
+@pytest.mark.parametrize("name", sorted(FUSED))
 @pytest.mark.parametrize("used", ["outputs", "final_state"])
 def test_gradcheck_when_only_some_outputs_are_used(name, used):
     """Outputs that get no gradient reach backward as None: the rest still differentiate right."""

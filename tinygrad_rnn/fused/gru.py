@@ -14,53 +14,57 @@ Backward, with δh_t = g_t + (what h_t gave to step t+1), and δh_T = g_T + g_n
     δp = [δr, δz, δn],   δq = [δr, δz, δn ⊙ r]
     δh_{t-1} = δh_t ⊙ z + W_hhᵀ δq
     dL/dW_ih = Σ_t δp_t x_tᵀ,   dL/dW_hh = Σ_t δq_t h_{t-1}ᵀ,   dL/db_ih = Σ_t δp_t,   dL/db_hh = Σ_t δq_t
-Packed (``batch_sizes``, see common.py): step t updates columns j < b_t only,
-h_n[j] = h_{L_j}[j], and backward runs the same recurrence on columns j < b_t
-with δh[j] = g_n[j] until step L_j, δp_t[j] = δq_t[j] = 0 for j ≥ b_t.
+Packed (``batch_sizes``, see steps.py), sequence j of length L_j runs steps t < L_j
+(the rows j < b_t of step t) and the recurrence is masked by those rows:
+    the forward step as above for j < b_t;   h_n[j] = h_{L_j}[j]
+    δh_t[j] = g_t[j] + [j < b_{t+1}] (δh_{t+1} ⊙ z_{t+1} + W_hhᵀ δq_{t+1})[j] + [t = L_j - 1] g_n[j]
+and every sum over t runs over the N = Σ_t b_t rows that exist (no step or gradient for j ≥ b_t).
+The loop holds δh as (H, b_t): columns are added where b_t grows (going back in time).
 Unlike the RNN and LSTM, the input and recurrent gradients differ (r gates
 only the recurrent part of n), so b_ih and b_hh get different gradients.
 The r and z thirds of b_hh sit outside any gate, so forward adds them to the
 input projection once for all steps; only b_hn stays inside the loop.
-Arrays inside are hidden-major (see common.py).
+Arrays inside are hidden-major blocks, (F, b_t) per step (see steps.py).
 """
 from __future__ import annotations
 
 from ..backend import array_module
 from ..ops.unary import sigmoid_
-from .common import (
-    FusedFunction,
-    active_rows,
-    empty,
-    final_states,
-    gate_major,
-    project_inputs,
-    step_columns,
-    swap_layout,
-    weight_grads,
-)
+from .common import FusedFunction, empty, project_inputs, weight_grads
+from .steps import Steps, resized
 from .workspace import WORKSPACE
 
 
 class FusedGRU(FusedFunction):
-    """(x (T,B,I), h0 (B,H), W_ih (3H,I), W_hh (3H,H) [, b_ih, b_hh]) → (h_1..h_T as (T, B, H), h_T)."""
+    """(x (T,B,I), h0 (B,H), W_ih (3H,I), W_hh (3H,H) [, b_ih, b_hh]) → (h_1..h_T as (T, B, H), h_T).
+
+    Packed (``batch_sizes``): x is torch's packed data (N, I) and the states come back as (N, H).
+    """
 
     def forward(self, x, h0, w_ih, w_hh, *biases, batch_sizes=None):
         xp = array_module(x)
-        T, H = len(x), w_hh.shape[1]
-        rows = active_rows(batch_sizes, T, x.shape[1])  # packed: step t runs on the first b_t columns
+        steps = Steps(x, batch_sizes)  # step t: its b_t rows only, hidden-major blocks (F, b_t) (see steps.py)
+        B, H = steps.B, w_hh.shape[1]
         b_in = b_hn = None
         if biases:
             b_in, b_hn = biases[0].copy(), biases[1][2 * H:, None]
             b_in[: 2 * H] += biases[1][: 2 * H]
-        gates = project_inputs(x, w_ih, b_in)  # p (+ b_hr, b_hz), then [r, z, n] in place
-        hs, q_ns = xp.empty((T, H, h0.shape[0]), gates.dtype), empty(xp, (T, H, h0.shape[0]), gates.dtype)
-        recurrent = empty(xp, gates[0].shape, gates.dtype)                     # q = W_hh h_{t-1} (+ b_hn)
-        r_q_n, z_h_minus_n = xp.empty_like(hs[0]), xp.empty_like(hs[0])
-        h, B = h0.T, h0.shape[0]
-        for t, b, (recurrent_t, r_q_n_t, z_h_minus_n_t) in step_columns(rows, recurrent, r_q_n, z_h_minus_n):
-            xp.matmul(w_hh, h[:, :b], out=recurrent_t)
-            gates_t, q_n = gates[t][:, :b], q_ns[t][:, :b]
-            gates_t[: 2 * H] += recurrent_t[: 2 * H]
+        # p (+ b_hr, b_hz) in projected[t], then [r, z, n] in gates[t] (padded: the same array, see project_inputs)
+        projected_buffer, projected = project_inputs(x, w_ih, b_in, steps)
+        dtype = projected_buffer.dtype
+        gates_buffer, gates = (projected_buffer, projected) if not steps.packed else steps.blocks(xp, 3 * H, dtype)
+        (hs_buffer, hs), (q_ns_buffer, q_ns) = steps.blocks(xp, H, dtype, pooled=False), steps.blocks(xp, H, dtype)
+        recurrent_buffer = empty(xp, (3 * H * B,), dtype)       # q = W_hh h_{t-1} (+ b_hn)
+        scratch = xp.empty((2, H * B), dtype)
+        h, last = h0.T, None
+        for t, b in enumerate(steps.rows):
+            if b != last:
+                recurrent_t = recurrent_buffer[: 3 * H * b].reshape(3 * H, b)
+                r_q_n_t, z_h_minus_n_t = (a[: H * b].reshape(H, b) for a in scratch)
+                last = b
+            xp.matmul(w_hh, h[:, :b], out=recurrent_t)       # h_{t-1} of rows j < b_t
+            gates_t, p, q_n = gates[t], projected[t], q_ns[t]
+            xp.add(p[: 2 * H], recurrent_t[: 2 * H], out=gates_t[: 2 * H])
             sigmoid_(gates_t[: 2 * H])                       # r = σ(p_r + q_r), z = σ(p_z + q_z)
             r, z, n = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H:]
             if b_hn is None:                                 # q_n = W_hn h_{t-1} + b_hn, kept for backward
@@ -68,58 +72,59 @@ class FusedGRU(FusedFunction):
             else:
                 xp.add(recurrent_t[2 * H:], b_hn, out=q_n)
             xp.multiply(r, q_n, out=r_q_n_t)                 # n = tanh(p_n + r q_n)
-            n += r_q_n_t
+            xp.add(p[2 * H:], r_q_n_t, out=n)
             xp.tanh(n, out=n)
             xp.subtract(h[:, :b], n, out=z_h_minus_n_t)      # h_t = n + z (h_{t-1} - n)
             z_h_minus_n_t *= z
-            xp.add(n, z_h_minus_n_t, out=hs[t][:, :b])
-            if b < B:
-                hs[t][:, b:] = 0                             # padding (packed batches only)
-            h = hs[t]
-        WORKSPACE.give(recurrent)
-        out = swap_layout(hs, pooled=False)  # the states are kept once, in the output; hs is dropped
-        self.saved = (x, h0, w_ih, w_hh, gates, q_ns, out, rows, bool(biases))
-        self.scratch = (gates, q_ns)
-        return out, final_states(out, rows)
+            h = xp.add(n, z_h_minus_n_t, out=hs[t])
+        WORKSPACE.give(recurrent_buffer, *([projected_buffer] if steps.packed else []))
+        out = steps.from_blocks(hs_buffer, hs)  # the states are kept once, in the output; hs is dropped
+        self.saved = (x, h0, w_ih, w_hh, gates, q_ns, out, steps, bool(biases))
+        self.scratch = (gates_buffer, q_ns_buffer)
+        return out, steps.final_states(steps.flat(out))
 
     def backward(self, g, g_n):
-        x, h0, w_ih, w_hh, gates, q_ns, out, rows, has_bias = self.saved
+        x, h0, w_ih, w_hh, gates, q_ns, out, steps, has_bias = self.saved
         xp = array_module(out)
-        H = w_hh.shape[1]
-        hs = swap_layout(out)  # hidden-major: the states h_t, and below the upstream gradient
-        g = None if g is None else swap_layout(g)
+        H, b = w_hh.shape[1], steps.rows[-1]
+        hs_buffer, hs = steps.to_blocks(out)  # hidden-major: the states h_t, and below the upstream gradient
+        g_buffer, g = (None, None) if g is None else steps.to_blocks(g)
         # δq = [δr, δz, δn r] (the recurrent part's gradient) and δp_n = δn; δp = [δr, δz, δp_n]
-        d_recurrent, d_input_n = empty(xp, gates.shape, gates.dtype), empty(xp, hs.shape, gates.dtype)
-        dh = xp.zeros_like(hs[0]) if g_n is None else xp.array(g_n.T, dtype=hs.dtype, order="C")  # δh_T = g_n
-        dh_through_n, gate_slope, dh_recurrent = (xp.empty_like(dh) for _ in range(3))
-        B = dh.shape[1]
-        steps = reversed(list(step_columns(rows, dh, dh_through_n, gate_slope, dh_recurrent)))
-        for t, b, (dh_t, through_n, slope, dh_recurrent_t) in steps:  # columns ≥ b keep g_n until their end
-            gates_t, d_recurrent_t = gates[t][:, :b], d_recurrent[t][:, :b]
+        (d_recurrent_buffer, d_recurrent), (d_input_n_buffer, d_input_n) = (steps.blocks(xp, G * H, out.dtype)
+                                                                            for G in (3, 1))
+        dh = xp.zeros((H, b), out.dtype) if g_n is None else xp.array(g_n[:b].T, dtype=out.dtype, order="C")  # g_n
+        scratch, last = xp.empty((3, H * steps.B), out.dtype), None
+        for t in range(steps.T - 1, -1, -1):
+            b = steps.rows[t]
+            if b != last:  # more sequences from here: those that end at step t start from g_n
+                if last is not None:
+                    dh = resized(xp, dh, b, 0 if g_n is None else g_n[last:b].T)
+                through_n, slope, dh_recurrent = (a[: H * b].reshape(H, b) for a in scratch)
+                last = b
+            gates_t, d_recurrent_t = gates[t], d_recurrent[t]
             r, z, n = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H:]
-            dr, dz, dn = d_recurrent_t[:H], d_recurrent_t[H: 2 * H], d_input_n[t][:, :b]
+            dr, dz, dn = d_recurrent_t[:H], d_recurrent_t[H: 2 * H], d_input_n[t]
             if g is not None:
-                dh_t += g[t][:, :b]                          # δh_t = g_t + (what h_t gave to step t+1)
+                dh += g[t]                                   # δh_t = g_t + (what h_t gave to step t+1)
             xp.subtract(1, z, out=through_n)                 # δh_t (1 - z)
-            through_n *= dh_t
+            through_n *= dh
             xp.multiply(n, n, out=slope)                     # δn = δh_t (1 - z) (1 - n²)
             xp.subtract(1, slope, out=slope)
             xp.multiply(through_n, slope, out=dn)
-            xp.subtract(hs[t][:, :b], n, out=dz)             # δa_z = δh_t (1 - z) (h_t - n)
+            xp.subtract(hs[t], n, out=dz)                    # δa_z = δh_t (1 - z) (h_t - n)
             dz *= through_n
             xp.subtract(1, r, out=slope)                     # δa_r = δn q_n r (1 - r)
             slope *= r
-            xp.multiply(dn, q_ns[t][:, :b], out=dr)
+            xp.multiply(dn, q_ns[t], out=dr)
             dr *= slope
             xp.multiply(dn, r, out=d_recurrent_t[2 * H:])    # δq_n = δn r
-            if b < B:                                        # no gradient from padding
-                d_recurrent[t][:, b:] = 0
-                d_input_n[t][:, b:] = 0
-            xp.matmul(w_hh.T, d_recurrent_t, out=dh_recurrent_t)  # δh_{t-1} = δh_t z + W_hhᵀ δq
-            dh_t *= z
-            dh_t += dh_recurrent_t
-        d_recurrent_by_gate, d_input_n_by_gate = gate_major(d_recurrent), gate_major(d_input_n)
+            xp.matmul(w_hh.T, d_recurrent_t, out=dh_recurrent)  # δh_{t-1} = δh_t z + W_hhᵀ δq
+            dh *= z
+            dh += dh_recurrent
+        d_recurrent_by_gate = steps.gate_major(d_recurrent_buffer, d_recurrent)
+        d_input_n_by_gate = steps.gate_major(d_input_n_buffer, d_input_n)
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_recurrent_by_gate, x, h0, out, w_ih,
-                                                      dp_tail=d_input_n_by_gate)
-        WORKSPACE.give(*([] if g is None else [g]), hs, d_recurrent, d_input_n, d_recurrent_by_gate, d_input_n_by_gate)
+                                                      dp_tail=d_input_n_by_gate, steps=steps)
+        WORKSPACE.give(*([] if g is None else [g_buffer]), hs_buffer, d_recurrent_buffer, d_input_n_buffer,
+                       d_recurrent_by_gate, d_input_n_by_gate)
         return (dx, dh.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())

@@ -15,9 +15,14 @@ Backward, with δh_t = g_t + W_hhᵀ δa_{t+1}, δh_T = g_T + g_h and δc_T = g_
     δa_o = δh_t ⊙ ∂h_t/∂a_o = δh_t ⊙ tanh(c_t) ⊙ o(1-o)
     δc_{t-1} = δc_t ⊙ f
 and the weight gradients as for the RNN: Σ_t δa_t x_tᵀ, Σ_t δa_t h_{t-1}ᵀ, Σ_t δa_t.
-Packed (``batch_sizes``, see common.py): step t updates columns j < b_t only, so
-(h_n, c_n)[j] = (h, c)_{L_j}[j]; backward runs the same recurrence on columns
-j < b_t with δh[j] = g_h[j] and δc[j] = g_c[j] until step L_j, δa_t[j] = 0 for j ≥ b_t.
+Packed (``batch_sizes``, see steps.py), sequence j of length L_j runs steps t < L_j
+(the rows j < b_t of step t) and the recurrence is masked by those rows:
+    the forward step as above for j < b_t;   (h_n, c_n)[j] = (h, c)_{L_j}[j]
+    δh_t[j] = g_t[j] + [j < b_{t+1}] (W_hhᵀ δa_{t+1})[j] + [t = L_j - 1] g_h[j]
+    δc_t[j] += [j < b_{t+1}] δc_{t+1}[j] ⊙ f_{t+1}[j] + [t = L_j - 1] g_c[j]   (before the δh_t term)
+and every sum over t runs over the N = Σ_t b_t rows that exist (no step or gradient for j ≥ b_t).
+The loop holds δh, δc (and forward c) as (H, b_t): columns are added (backward) or dropped
+(forward) where b_t changes.
 
 What forward keeps for backward is exactly those local derivatives: the
 stacked ∂(c_t, c_t, c_t, h_t)/∂(a_i, a_f, a_g, a_o) (4H per step), ∂h_t/∂c_t
@@ -28,22 +33,13 @@ Forward computes all four gates with one tanh over the stacked block: as
 σ(a) = (1 + tanh(a/2)) / 2, the σ rows of the weights are halved once, so the
 block holds [a_i/2, a_f/2, a_g, a_o/2], and τ = tanh of it gives g = τ_g and
 [i, f, o] = (1 + τ)/2.
-Arrays inside are hidden-major (see common.py).
+Arrays inside are hidden-major blocks, (F, b_t) per step (see steps.py).
 """
 from __future__ import annotations
 
 from ..backend import array_module
-from .common import (
-    FusedFunction,
-    active_rows,
-    empty,
-    final_states,
-    gate_major,
-    project_inputs,
-    step_columns,
-    swap_layout,
-    weight_grads,
-)
+from .common import FusedFunction, empty, project_inputs, weight_grads
+from .steps import Steps, resized
 from .workspace import WORKSPACE
 
 
@@ -56,26 +52,42 @@ def halve_sigmoid_rows(w, H: int):
 
 
 class FusedLSTM(FusedFunction):
-    """(x (T,B,I), h0, c0 (B,H), W_ih (4H,I), W_hh (4H,H) [, b_ih, b_hh]) → (h_1..h_T (T,B,H), h_T, c_T)."""
+    """(x (T,B,I), h0, c0 (B,H), W_ih (4H,I), W_hh (4H,H) [, b_ih, b_hh]) → (h_1..h_T (T,B,H), h_T, c_T).
+
+    Packed (``batch_sizes``): x is torch's packed data (N, I) and the states come back as (N, H).
+    """
 
     def forward(self, x, h0, c0, w_ih, w_hh, *biases, batch_sizes=None):
         xp = array_module(x)
-        T, B, H = x.shape[0], x.shape[1], w_hh.shape[1]
-        rows = active_rows(batch_sizes, T, B)  # packed: step t runs on the first b_t columns (see common.py)
-        # partials[t] first holds the input part of the pre-activations (σ rows halved), then ∂(c,c,c,h)/∂a of step t
-        partials = project_inputs(x, halve_sigmoid_rows(w_ih, H),
-                                  halve_sigmoid_rows(biases[0] + biases[1], H) if biases else None)
+        steps = Steps(x, batch_sizes)  # step t: its b_t rows only, hidden-major blocks (F, b_t) (see steps.py)
+        B, H = steps.B, w_hh.shape[1]
+        # projected[t]: the input part of the pre-activations (σ rows halved); partials[t]: ∂(c,c,c,h)/∂a of step t
+        # (padded: one array, each step's block overwritten once read; packed: apart, see project_inputs)
+        projected_buffer, projected = project_inputs(x, halve_sigmoid_rows(w_ih, H),
+                                                     halve_sigmoid_rows(biases[0] + biases[1], H) if biases else None,
+                                                     steps)
+        dtype = projected_buffer.dtype
+        partials_buffer, partials = ((projected_buffer, projected) if not steps.packed
+                                     else steps.blocks(xp, 4 * H, dtype))
         w_hh_halved = halve_sigmoid_rows(w_hh, H)
-        dh_dc, forget = empty(xp, (T, H, B), partials.dtype), empty(xp, (T, H, B), partials.dtype)
-        hs = xp.empty((T, H, B), partials.dtype)
-        gates = empty(xp, (4 * H, B), partials.dtype)
-        cell = xp.array(c0.T, dtype=partials.dtype, order="C")  # c_t, updated in place (a column stops at its end)
-        input_cell, tanh_c = xp.empty_like(cell), xp.empty_like(cell)
-        h = h0.T
-        for t, b, (gates_t, c, input_cell_t, tanh_ct) in step_columns(rows, gates, cell, input_cell, tanh_c):
-            local = partials[t][:, :b]
+        (dh_dc_buffer, dh_dc), (forget_buffer, forget) = (steps.blocks(xp, H, dtype) for _ in "ab")
+        hs_buffer, hs = steps.blocks(xp, H, dtype, pooled=False)
+        gates_buffer = empty(xp, (4 * H * B,), dtype)
+        scratch = xp.empty((2, H * B), dtype)
+        c = xp.array(c0.T, dtype=dtype, order="C")  # c_t (H, b_t), updated in place
+        c_n = c if not steps.packed else xp.empty_like(c)  # each sequence's last c, saved as it ends
+        h, last = h0.T, None
+        for t, b in enumerate(steps.rows):
+            if b != last:  # fewer sequences from here: keep the ended ones' c_n, then c on b_t columns
+                if last is not None:
+                    c_n[:, b:last] = c[:, b:]
+                    c = resized(xp, c, b, None)
+                gates_t = gates_buffer[: 4 * H * b].reshape(4 * H, b)
+                input_cell_t, tanh_ct = (a[: H * b].reshape(H, b) for a in scratch)
+                last = b
+            local = partials[t]
             xp.matmul(w_hh_halved, h[:, :b], out=gates_t)
-            gates_t += local                                    # [a_i/2, a_f/2, a_g, a_o/2]
+            gates_t += projected[t]                             # [a_i/2, a_f/2, a_g, a_o/2]
             xp.tanh(gates_t, out=gates_t)                       # τ = tanh of it: g = τ_g
             i, f, g, o = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H: 3 * H], gates_t[3 * H:]
             for sigmoid in (gates_t[: 2 * H], o):               # [i, f], o = (1 + τ)/2
@@ -90,50 +102,56 @@ class FusedLSTM(FusedFunction):
             xp.multiply(i, g, out=input_cell_t)
             c += input_cell_t
             xp.tanh(c, out=tanh_ct)
-            h_t = xp.multiply(o, tanh_ct, out=hs[t][:, :b])     # h_t = o tanh(c_t)
-            if b < B:
-                hs[t][:, b:] = 0                                # padding (packed batches only)
-            h = hs[t]
+            h_t = xp.multiply(o, tanh_ct, out=hs[t])            # h_t = o tanh(c_t)
+            h = h_t
             d_cell_d_g = local[2 * H: 3 * H]
             xp.multiply(g, g, out=d_cell_d_g)                   # ∂c_t/∂a_g = i (1-g²)
             xp.subtract(1, d_cell_d_g, out=d_cell_d_g)
             d_cell_d_g *= i
             xp.subtract(1, o, out=local[3 * H:])                # ∂h_t/∂a_o = tanh(c_t) o(1-o) = (1-o) h_t
             local[3 * H:] *= h_t
-            dh_dc_t = dh_dc[t][:, :b]
+            dh_dc_t = dh_dc[t]
             xp.multiply(h_t, tanh_ct, out=dh_dc_t)              # ∂h_t/∂c_t = o (1 - tanh² c_t) = o - h_t tanh(c_t)
             xp.subtract(o, dh_dc_t, out=dh_dc_t)
-            forget[t][:, :b] = f                                # ∂c_t/∂c_{t-1}
-        WORKSPACE.give(gates)
-        out = swap_layout(hs, pooled=False)  # the states are kept once, in the output
-        self.saved = (x, h0, w_ih, w_hh, partials, dh_dc, forget, out, rows, bool(biases))
-        self.scratch = (partials, dh_dc, forget)
-        return out, final_states(out, rows), cell.T.copy()
+            forget[t][...] = f                                  # ∂c_t/∂c_{t-1}
+        if steps.packed:
+            c_n[:, :last] = c
+        WORKSPACE.give(gates_buffer, *([projected_buffer] if steps.packed else []))
+        out = steps.from_blocks(hs_buffer, hs)  # the states are kept once, in the output
+        self.saved = (x, h0, w_ih, w_hh, partials, dh_dc, forget, out, steps, bool(biases))
+        self.scratch = (partials_buffer, dh_dc_buffer, forget_buffer)
+        return out, steps.final_states(steps.flat(out)), c_n.T.copy()
 
     def backward(self, g, g_h, g_c):
-        x, h0, w_ih, w_hh, partials, dh_dc, forget, out, rows, has_bias = self.saved
+        x, h0, w_ih, w_hh, partials, dh_dc, forget, out, steps, has_bias = self.saved
         xp = array_module(out)
-        T, H, B = dh_dc.shape
-        dc = xp.zeros((H, B), out.dtype) if g_c is None else xp.array(g_c.T, dtype=out.dtype, order="C")  # δc_T
-        dh = xp.zeros((H, B), out.dtype) if g_h is None else xp.array(g_h.T, dtype=out.dtype, order="C")  # g_h
-        g = None if g is None else swap_layout(g)
-        d_gates = empty(xp, partials.shape, partials.dtype)
-        dc_from_h = xp.empty_like(dc)
-        B = dh.shape[1]
-        for t, b, (dh_t, dc_t, dc_from_h_t) in reversed(list(step_columns(rows, dh, dc, dc_from_h))):
-            d_gates_t, local = d_gates[t][:, :b], partials[t][:, :b]  # columns ≥ b keep g_h, g_c until their end
+        H, b = h0.shape[1], steps.rows[-1]
+        zeros = xp.zeros((H, b), out.dtype)
+        dc = zeros.copy() if g_c is None else xp.array(g_c[:b].T, dtype=out.dtype, order="C")  # δc_T = g_c
+        dh = zeros if g_h is None else xp.array(g_h[:b].T, dtype=out.dtype, order="C")  # g_h
+        g_buffer, g = (None, None) if g is None else steps.to_blocks(g)
+        d_gates_buffer, d_gates = steps.blocks(xp, 4 * H, out.dtype)
+        dc_from_h_buffer = xp.empty(H * steps.B, out.dtype)
+        last = None
+        for t in range(steps.T - 1, -1, -1):
+            b = steps.rows[t]
+            if b != last:  # more sequences from here: those that end at step t start from g_h, g_c
+                if last is not None:
+                    dh = resized(xp, dh, b, 0 if g_h is None else g_h[last:b].T)
+                    dc = resized(xp, dc, b, 0 if g_c is None else g_c[last:b].T)
+                dc_from_h = dc_from_h_buffer[: H * b].reshape(H, b)
+                last = b
+            d_gates_t, local = d_gates[t], partials[t]
             if g is not None:
-                dh_t += g[t][:, :b]                             # δh_t = g_t + W_hhᵀ δa_{t+1}
-            xp.multiply(dh_t, dh_dc[t][:, :b], out=dc_from_h_t)  # δc_t += δh_t ⊙ ∂h_t/∂c_t
-            dc_t += dc_from_h_t
-            xp.multiply(dc_t, local[: 3 * H].reshape(3, H, b),   # [δa_i, δa_f, δa_g] = δc_t ⊙ ∂c_t/∂[a_i, a_f, a_g]
+                dh += g[t]                                      # δh_t = g_t + W_hhᵀ δa_{t+1}
+            xp.multiply(dh, dh_dc[t], out=dc_from_h)            # δc_t += δh_t ⊙ ∂h_t/∂c_t
+            dc += dc_from_h
+            xp.multiply(dc, local[: 3 * H].reshape(3, H, b),    # [δa_i, δa_f, δa_g] = δc_t ⊙ ∂c_t/∂[a_i, a_f, a_g]
                         out=d_gates_t[: 3 * H].reshape(3, H, b))
-            xp.multiply(dh_t, local[3 * H:], out=d_gates_t[3 * H:])  # δa_o = δh_t ⊙ ∂h_t/∂a_o
-            if b < B:
-                d_gates[t][:, b:] = 0                           # no gradient from padding
-            dc_t *= forget[t][:, :b]                            # δc_{t-1} = δc_t ⊙ f
-            xp.matmul(w_hh.T, d_gates_t, out=dh_t)              # W_hhᵀ δa_t: δh_{t-1} (less g), or dL/dh_0
-        d_gates_by_gate = gate_major(d_gates)
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_gates_by_gate, x, h0, out, w_ih)
-        WORKSPACE.give(*([] if g is None else [g]), d_gates, d_gates_by_gate)
+            xp.multiply(dh, local[3 * H:], out=d_gates_t[3 * H:])  # δa_o = δh_t ⊙ ∂h_t/∂a_o
+            dc *= forget[t]                                     # δc_{t-1} = δc_t ⊙ f
+            xp.matmul(w_hh.T, d_gates_t, out=dh)                # W_hhᵀ δa_t: δh_{t-1} (less g), or dL/dh_0
+        d_gates_by_gate = steps.gate_major(d_gates_buffer, d_gates)
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_gates_by_gate, x, h0, out, w_ih, steps=steps)
+        WORKSPACE.give(*([] if g is None else [g_buffer]), d_gates_buffer, d_gates_by_gate)
         return (dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())

@@ -4,9 +4,12 @@ Forward, for t = 1..T (φ the nonlinearity: tanh, relu, leaky_relu, elu):
     a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
     h_t = φ(a_t)
 Outputs: the states h_1..h_T (T, B, H) and the final state h_T (B, H).
-Packed (``batch_sizes``, see common.py): step t updates rows j < b_t only,
-h_n[j] = h_{L_j}[j], and backward runs the same recurrence on rows j < b_t with
-δh[j] = g_n[j] until step L_j, δa_t[j] = 0 for j ≥ b_t.
+Packed (``batch_sizes``, see steps.py), sequence j of length L_j runs steps t < L_j
+(the rows j < b_t of step t) and the recurrence is masked by those rows:
+    a_t[j], h_t[j] as above for j < b_t;   h_n[j] = h_{L_j}[j]
+    δh_t[j] = g_t[j] + [j < b_{t+1}] (W_hhᵀ δa_{t+1})[j] + [t = L_j - 1] g_n[j]
+    δa_t[j] = δh_t[j] ⊙ φ'(a_t[j]) for j < b_t; no step, state or gradient exists for j ≥ b_t
+and every sum over t below runs over the N = Σ_t b_t rows that exist.
 Backward, given dL/dh_t from above (the output's gradient g_t) and g_n for h_T:
     δh_T = g_T + g_n,    δh_t = g_t + W_hhᵀ δa_{t+1}    (the gradient carried back through time)
     δa_t = δh_t ⊙ φ'(a_t),   φ'(a_t) written from h_t: 1 - h_t² for tanh, [h_t > 0] for relu, ...
@@ -23,49 +26,49 @@ with ``forward_(xp, a)`` (a ← φ(a) in place) and ``derivative(xp, h, out)``
 from __future__ import annotations
 
 from ..backend import array_module
-from .common import FusedFunction, active_rows, empty, final_states, weight_grads
+from .common import FusedFunction, empty, weight_grads
+from .steps import Steps
 from .workspace import WORKSPACE
 
 
 class FusedRNN(FusedFunction):
-    """(x (T,B,I), h0 (B,H), W_ih (H,I), W_hh (H,H) [, b_ih, b_hh]) → (h_1..h_T as (T, B, H), h_T)."""
+    """(x (T,B,I), h0 (B,H), W_ih (H,I), W_hh (H,H) [, b_ih, b_hh]) → (h_1..h_T as (T, B, H), h_T).
+
+    Packed (``batch_sizes``): x is torch's packed data (N, I) and the states come back as (N, H).
+    """
 
     def forward(self, x, h0, w_ih, w_hh, *biases, nonlinearity, batch_sizes=None):
         xp = array_module(x)
-        T, B, _ = x.shape
-        rows = active_rows(batch_sizes, T, B)  # packed: step t runs on the first b_t rows (see common.py)
-        hs = (x.reshape(T * B, x.shape[2]) @ w_ih.T).reshape(T, B, w_ih.shape[0])  # x_t W_ihᵀ; then h_t in place
+        steps = Steps(x, batch_sizes)  # step t: the b_t rows o_t.. of the flat (N, ·) layout (see steps.py)
+        hs = steps.flat(x) @ w_ih.T    # x_t W_ihᵀ for all steps, (N, H); then h_t in place
         if biases:
             hs += biases[0] + biases[1]
-        recurrent = empty(xp, hs[0].shape, hs.dtype)
+        recurrent = empty(xp, h0.shape, hs.dtype)
         h = h0
-        for t, b in enumerate(rows):
-            xp.matmul(h[:b], w_hh.T, out=recurrent[:b])  # a_t = x_t W_ihᵀ + b + h_{t-1} W_hhᵀ
-            hs[t, :b] += recurrent[:b]
-            nonlinearity.forward_(xp, hs[t, :b])             # h_t = φ(a_t)
-            if b < B:
-                hs[t, b:] = 0                            # padding (packed batches only)
-            h = hs[t]
+        for o, b in zip(steps.offsets, steps.rows):
+            h_t = hs[o: o + b]
+            xp.matmul(h[:b], w_hh.T, out=recurrent[:b])  # a_t = x_t W_ihᵀ + b + h_{t-1} W_hhᵀ (rows j < b_t)
+            h_t += recurrent[:b]
+            nonlinearity.forward_(xp, h_t)                # h_t = φ(a_t)
+            h = h_t
         WORKSPACE.give(recurrent)
-        self.saved = (x, h0, w_ih, w_hh, hs, nonlinearity, rows, bool(biases))  # the output, kept as the states
-        return hs, final_states(hs, rows)               # h_n: each sequence's own last state
+        self.saved = (x, h0, w_ih, w_hh, hs, nonlinearity, steps, bool(biases))  # the output, kept as the states
+        return steps.like_input(hs), steps.final_states(hs)  # h_n: each sequence's own last state
 
     def backward(self, g, g_n):
-        x, h0, w_ih, w_hh, hs, nonlinearity, rows, has_bias = self.saved
+        x, h0, w_ih, w_hh, hs, nonlinearity, steps, has_bias = self.saved
         xp = array_module(hs)
-        da = empty(xp, hs.shape, hs.dtype)
-        dh = xp.zeros(hs.shape[1:], hs.dtype) if g_n is None else g_n.astype(hs.dtype, copy=True)  # δh_T = g_n
-        dphi = xp.empty(hs.shape[1:], hs.dtype)
-        for t in range(len(hs) - 1, -1, -1):
-            b = rows[t]                                    # rows ≥ b keep g_n until their own last step
+        da = steps.empty(xp, hs.shape, hs.dtype)  # δa_t in the rows of step t, (N, H)
+        dh = xp.zeros(h0.shape, hs.dtype) if g_n is None else g_n.astype(hs.dtype, copy=True)  # δh_T = g_n
+        dphi = xp.empty(h0.shape, hs.dtype)
+        g = None if g is None else steps.flat(g)
+        for o, b in zip(reversed(steps.offsets[:-1]), reversed(steps.rows)):
+            # rows j < b_t of dh: W_hhᵀ δa_{t+1} for j < b_{t+1}, g_n[j] for a sequence that ends at step t
             if g is not None:
-                dh[:b] += g[t, :b]                         # δh_t = g_t + W_hhᵀ δa_{t+1}
-            nonlinearity.derivative(xp, hs[t, :b], out=dphi[:b])  # φ'(a_t), from h_t
-            xp.multiply(dh[:b], dphi[:b], out=da[t, :b])   # δa_t = δh_t ⊙ φ'(a_t)
-            if b < len(dh):
-                da[t, b:] = 0                              # no gradient from padding
-            xp.matmul(da[t, :b], w_hh, out=dh[:b])         # W_hhᵀ δa_t, for step t-1 (dL/dh_0 at the end)
-        T, B, H = da.shape
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da.reshape(T * B, H).T, x, h0, hs, w_ih)
+                dh[:b] += g[o: o + b]                      # δh_t = g_t + W_hhᵀ δa_{t+1}
+            nonlinearity.derivative(xp, hs[o: o + b], out=dphi[:b])  # φ'(a_t), from h_t
+            xp.multiply(dh[:b], dphi[:b], out=da[o: o + b])  # δa_t = δh_t ⊙ φ'(a_t)
+            xp.matmul(da[o: o + b], w_hh, out=dh[:b])      # W_hhᵀ δa_t, for step t-1 (dL/dh_0 at the end)
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da.T, x, h0, hs, w_ih, steps=steps)
         WORKSPACE.give(da)
         return (dx, dh, dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())

@@ -24,14 +24,25 @@ class Workspace:
         self.keep = keep  # free arrays kept per (device, shape, dtype)
         self.free: dict = {}
 
-    def empty(self, xp, shape: tuple, dtype):
-        """An uninitialised array of ``shape``: a reused one when the pool has it."""
+    def empty(self, xp, shape: tuple, dtype, capacity: int | None = None):
+        """An uninitialised array of ``shape``: a reused one when the pool has it.
+
+        ``capacity`` (at least the size of ``shape``): the array is the first elements of a pooled flat array
+        of that many, so that shapes which change from call to call (a packed batch has N = Σ lengths rows,
+        new nearly every batch) share one pooled array per capacity instead of each pooling its own.
+        """
+        if capacity is not None:
+            # pooled as (capacity, 1, ...), of the request's rank: arrays of different ranks (a loop's per-step
+            # blocks, flat; a (G, N) matrix) keep pools of their own, as exact shapes did (sharing cost ~5 %)
+            pooled = self.empty(xp, (capacity,) + (1,) * (len(shape) - 1), dtype)
+            return pooled.reshape(-1)[: int(np.prod(shape))].reshape(shape)
         stack = self.free.get((current_device_key(xp), tuple(shape), np.dtype(dtype).str))
         return stack.pop() if stack else xp.empty(shape, dtype=dtype)
 
     def give(self, *arrays) -> None:
-        """Return arrays to the pool; the caller must hold no other reference that it still uses."""
+        """Return arrays from ``empty`` to the pool; the caller must hold no other reference that it still uses."""
         for a in arrays:
+            a = a if a.base is None else a.base  # a view from empty(capacity=...): its whole pooled array
             stack = self.free.setdefault((device_key(a), tuple(a.shape), a.dtype.str), [])
             if len(stack) < self.keep:
                 stack.append(a)

@@ -24,7 +24,7 @@ from .elman import ELMAN
 from .gru import GRU_CELL
 from .lstm import LSTM_CELL
 from .module import Module
-from .packing import permute_batch, repack, reverse_within_lengths, unpack_sorted
+from .packing import permute_batch, repack, reverse_packed, reverse_within_lengths, unpack_sorted
 from .recurrent import unroll
 from .spec import CellSpec, check_flag, check_like, check_positive_int, check_size, recurrent_weights, zero_state
 from .utils.rnn import PackedSequence
@@ -86,15 +86,15 @@ class RNNBase(Module):
 
     # ----- checks
     def _check(self, x, hx):
-        """Validate input and hx; return x as (seq, batch, feature), the states, and whether unbatched."""
+        """Validate input and hx; return x as (seq, batch, feature) (packed: its data), the states, and whether
+        unbatched."""
         name, w = type(self).__name__, self.weight_ih_l0
-        if isinstance(x, PackedSequence):  # already (seq, batch, feature) inside, whatever batch_first says
+        if isinstance(x, PackedSequence):  # time-major (N, feature) data, whatever batch_first says
             check_like(name, "input", x.data, w)
             if x.data.ndim != 2 or x.data.shape[1] != self.input_size:
                 raise ValueError(f"{name}: expected packed data of shape (steps, {self.input_size}), "
                                  f"got {x.data.shape}")
-            padded, _ = unpack_sorted(x)
-            return (padded,) + self._check_state(hx, padded)[1:]
+            return (x.data,) + self._check_state(hx, x.data, batch=int(x.batch_sizes[0]))[1:]
         check_like(name, "input", x, w)
         layout = "(batch, seq, {})" if self.batch_first else "(seq, batch, {})"
         if x.ndim not in (2, 3) or x.shape[-1] != self.input_size:
@@ -106,9 +106,9 @@ class RNNBase(Module):
             raise ValueError(f"{name}: expected a sequence of at least one step, got input of shape {x.shape}")
         return self._check_state(hx, x, unbatched)
 
-    def _check_state(self, hx, x, unbatched=False):
+    def _check_state(self, hx, x, unbatched=False, batch=None):
         name, w, parts = type(self).__name__, self.weight_ih_l0, self.spec.state
-        layers, batch = self.num_layers * len(self._suffixes()), x.shape[1]
+        layers, batch = self.num_layers * len(self._suffixes()), x.shape[1] if batch is None else batch
         if hx is None:
             return x, [zero_state(x, (layers, batch, self.hidden_size))] * len(parts), unbatched
         expected = (layers,) + (() if unbatched else (batch,)) + (self.hidden_size,)
@@ -144,6 +144,11 @@ class RNNBase(Module):
         rows = None if packed is None else [int(b) for b in packed.batch_sizes]
         order = None if packed is None else packed.sorted_indices
         x, states, unbatched = self._check(input, hx)
+        # packed: the fused layers run on the packed data itself, the unrolled path on it unpacked (packing.py)
+        flat = packed is not None and self.impl == "fused"
+        if packed is not None and not flat:
+            x, _ = unpack_sorted(packed)
+        reverse = reverse_packed if flat else reverse_within_lengths
         states = [permute_batch(s, order) for s in states] if hx is not None else states  # caller's → sorted
         self.step_states = {}
         finals = [[] for _ in states]
@@ -151,18 +156,18 @@ class RNNBase(Module):
             outs = []
             for d, suffix in enumerate(self._suffixes()):
                 idx = layer * len(self._suffixes()) + d
-                xs = x if d == 0 else reverse_within_lengths(x, rows)
+                xs = x if d == 0 else reverse(x, rows)
                 out, final = self._run(xs, tuple(s[idx] for s in states), self._weights(layer, suffix), (layer, d),
                                        rows)
-                outs.append(out if d == 0 else reverse_within_lengths(out, rows))
+                outs.append(out if d == 0 else reverse(out, rows))
                 for f, lst in zip(final, finals):
                     lst.append(f)
-            x = outs[0] if len(outs) == 1 else concatenate(outs, axis=2)
+            x = outs[0] if len(outs) == 1 else concatenate(outs, axis=-1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = dropout(x, self.dropout)
         h = [stack(lst)[:, 0] if unbatched else stack(lst) for lst in finals]
         if packed is not None:
-            output = repack(x, packed)
+            output = PackedSequence(x, *packed[1:]) if flat else repack(x, packed)
             h = [permute_batch(s, packed.unsorted_indices) for s in h]  # sorted → caller's order
         else:
             output = x[:, 0] if unbatched else (x.transpose(0, 1) if self.batch_first else x)

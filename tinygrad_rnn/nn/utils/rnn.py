@@ -17,11 +17,12 @@ packed  a ``PackedSequence``: the sequences sorted longest first and stored
                                 a1 .  c1               batch_sizes = 3, 2, 1
                                 a2 .  .                sorted_indices = 0, 2, 1
 
-Every function here is built from engine ops (indexing, concatenate, stack),
-so gradients flow from packed ``data`` back to the padded input and the other
-way, as torch's do.  Indexing by a gather index is all packing is:
-pack = padded.reshape(T·B, *)[rows], pad = [data; padding](rows'), where
-backward scatters the gradient back to the rows it came from.
+Every function here is differentiable, so gradients flow from packed ``data``
+back to the padded input and the other way, as torch's do.  Moving rows is all
+packing is: pack = padded.reshape(T·B, *)[rows], pad puts row i of data at its
+cell rows'[i] of a (T·B, *) array of padding; each row goes to one place, so
+backward moves the gradient back by the inverse gather (``nn.packing.MoveRows``,
+not a scatter-add).
 """
 from __future__ import annotations
 
@@ -121,8 +122,8 @@ def _batch_sizes(sorted_lengths: np.ndarray) -> np.ndarray:
 def _packed_positions(batch_sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(step, rank in the sorted batch) of every row of packed data, in packed order."""
     steps = np.repeat(np.arange(batch_sizes.size), batch_sizes)
-    ranks = np.concatenate([np.arange(n) for n in batch_sizes]) if batch_sizes.size else np.zeros(0, np.int64)
-    return steps, ranks
+    first_row = np.concatenate([[0], np.cumsum(batch_sizes)[:-1]]).astype(np.int64)  # of each step
+    return steps, np.arange(steps.size) - first_row[steps]
 
 
 def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
@@ -154,8 +155,9 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     t, rank = _packed_positions(batch_sizes)
     b = order[rank]  # the caller's index of each packed row
     rows = b * steps + t if batch_first else t * batch + b
+    from ..packing import move_rows  # here: packing.py imports this module
     flat = input.reshape((batch * steps,) + input.shape[2:])
-    return PackedSequence(flat[rows], batch_sizes, sorted_indices)
+    return PackedSequence(move_rows(flat, rows), batch_sizes, sorted_indices)  # a gather; gradient: no add.at
 
 
 def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, padding_value: float = 0.0,
@@ -179,13 +181,15 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
     order = np.arange(batch) if sequence.sorted_indices is None else sequence.sorted_indices.numpy()
     t, rank = _packed_positions(batch_sizes)
     b = order[rank]
-    # every padded cell gathers its value from a row of [data; one padding row]: row n (= len(data)) is padding
+    # each row of data moves to its padded cell (gradient: the inverse gather, no add.at); the rest is padding
+    from ..packing import move_rows  # here: packing.py imports this module
     n = data.shape[0]
-    source = np.full(batch * steps, n, dtype=np.int64)
-    source[b * steps + t if batch_first else t * batch + b] = np.arange(n)
-    xp = array_module(data.array)
-    pad_row = Tensor._make(xp.full((1,) + data.shape[1:], padding_value, dtype=data.dtype))
-    padded = concatenate([data, pad_row])[source]
+    cells = b * steps + t if batch_first else t * batch + b
+    padded = move_rows(data, np.arange(n), cells, batch * steps)
+    if padding_value != 0:
+        fill = np.full((batch * steps,) + (1,) * (data.ndim - 1), padding_value, dtype=data.dtype)
+        fill[cells] = 0
+        padded = padded + Tensor._make(array_module(data.array).asarray(fill))
     padded = padded.reshape(((batch, steps) if batch_first else (steps, batch)) + data.shape[1:])
     lengths = np.zeros(batch, dtype=np.int64)
     np.add.at(lengths, b, 1)
