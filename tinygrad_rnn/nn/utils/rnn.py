@@ -33,6 +33,7 @@ import numpy as np
 
 from ...backend import array_module
 from ...ops import concatenate, stack
+from ...ops.rows import move_rows
 from ...tensor import Tensor
 
 _Fields = namedtuple("PackedSequence_", ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])
@@ -155,7 +156,6 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
     t, rank = _packed_positions(batch_sizes)
     b = order[rank]  # the caller's index of each packed row
     rows = b * steps + t if batch_first else t * batch + b
-    from ..packing import move_rows  # here: packing.py imports this module
     flat = input.reshape((batch * steps,) + input.shape[2:])
     return PackedSequence(move_rows(flat, rows), batch_sizes, sorted_indices)  # a gather; gradient: no add.at
 
@@ -182,7 +182,6 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
     t, rank = _packed_positions(batch_sizes)
     b = order[rank]
     # each row of data moves to its padded cell (gradient: the inverse gather, no add.at); the rest is padding
-    from ..packing import move_rows  # here: packing.py imports this module
     n = data.shape[0]
     cells = b * steps + t if batch_first else t * batch + b
     padded = move_rows(data, np.arange(n), cells, batch * steps)
