@@ -11,12 +11,13 @@ forms into Tensor's operators and methods.
 """
 from __future__ import annotations
 
+from .. import rng
 from ..backend import array_module
 from ..tensor import Tensor
 from .arith import add, bmm, div, lift, matmul, mm, mul, neg, pow, promoted, sub
 from .compare import all, allclose, any, eq, equal, ge, gt, le, lt, ne
 from .join import cat, concatenate, stack
-from .layers import DropoutMask, EmbeddingLookup
+from .layers import DropoutMask, EmbeddingLookup, index_array
 from .reduce import ValuesIndices, amax, amin, argmax, argmin, max, mean, min, norm, std, sum, var
 from .select import chunk, gather, getitem, masked_fill, narrow, split, where
 from .shape import clone, contiguous, expand, flatten, permute, repeat, reshape, squeeze, to, transpose, unsqueeze, view
@@ -40,7 +41,6 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean", ignore_index:
     ``ignore_index``, a Tensor on the logits' device or host data.  Checking the range reads nothing back
     for host targets and one value for targets on a GPU (where a bad one would wrap around silently).
     """
-    from .layers import index_array
     if logits.ndim < 1:
         raise ValueError(f"cross_entropy: expected logits of shape (..., classes), got {logits.shape}")
     t = index_array(target, logits, logits.shape[-1], "cross_entropy", "class targets", allowed=ignore_index)
@@ -58,7 +58,6 @@ def embedding(idx, weight: Tensor) -> Tensor:
     ``idx``: a Tensor on the weight's device, or host data.  Checking the range reads nothing back for
     host ids and one value for ids on a GPU (where a bad one would wrap around silently).
     """
-    from .layers import index_array
     i = index_array(idx, weight, weight.shape[0], "embedding", "indices", called="ids")
     return EmbeddingLookup.apply(weight, idx=i)
 
@@ -72,7 +71,6 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
     if not training or p == 0:
         return x
-    from .. import rng
     mask = rng.keep_mask(array_module(x.array), x.shape, p).astype(x.dtype)
     mask *= 0.0 if p == 1 else 1.0 / (1 - p)
     return DropoutMask.apply(x, mask=mask)
