@@ -80,3 +80,19 @@ def test_clip_grad_norm_returns_a_zero_dim_tensor_as_torch():
     norm = nn.utils.clip_grad_norm_([p], 1.0)
     assert isinstance(norm, tr.Tensor) and norm.shape == () and norm.item() == pytest.approx(5.0)
     np.testing.assert_allclose(p.grad.numpy(), [0.6, 0.8, 0.0], rtol=1e-5)
+
+
+def test_a_gradient_of_the_wrong_shape_stops_the_step_before_any_parameter_changes():
+    a, b = nn.Parameter(tr.ones(2)), nn.Parameter(tr.ones(2))
+    opt = tr.optim.SGD([a, b], lr=1.0, momentum=0.9)
+    a.grad, b.grad = tr.ones(2), tr.ones(3)
+    with pytest.raises(RuntimeError, match=r"parameter 1 of shape \(2,\).*has a gradient of shape \(3,\)"):
+        opt.step()
+    assert a.tolist() == [1.0, 1.0] and opt.state == [{}, {}]
+
+
+def test_load_takes_torchs_weights_only_argument(tmp_path):
+    tr.save({"w": tr.ones(2)}, tmp_path / "w.tr")
+    assert tr.load(tmp_path / "w.tr", weights_only=True)["w"].tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match="weights_only=False would allow code"):
+        tr.load(tmp_path / "w.tr", weights_only=False)

@@ -130,11 +130,14 @@ def _array_specs(node):
 
 
 # ----------------------------------------------------------------------------------------------- reading
-def load(path: str | os.PathLike, map_location: str | None = None):
+def load(path: str | os.PathLike, map_location: str | None = None, weights_only: bool = True):
     """Read what ``save`` wrote; Tensors come back on ``map_location`` (default: the CPU).
 
     Raises ``LoadError`` naming the path and what is wrong; nothing in the file is ever executed.
+    ``weights_only`` is accepted for torch's sake: this format holds data only, so it is always true.
     """
+    if not weights_only:
+        raise ValueError("load: weights_only=False would allow code in the file; this format never holds code")
     header, data = read_verified(path)
     return _Decoder(path, data, map_location or "cpu").decode(header["object"])
 

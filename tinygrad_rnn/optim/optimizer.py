@@ -102,7 +102,12 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
-        """One update of every parameter that has a gradient (the others are skipped)."""
+        """One update of every parameter that has a gradient (the others are skipped).
+
+        Every gradient is checked first (a Tensor of its parameter's shape, dtype and device), so a bad
+        one is an error before any parameter or state has changed.
+        """
+        self._check_grads()
         states = iter(self.state)
         for group in self.param_groups:
             decay = group.get("weight_decay", 0.0)
@@ -112,6 +117,19 @@ class Optimizer:
                     g = p.grad.array
                     self.update(p.array, g + decay * p.array if decay else g, state, group)  # coupled L2 (torch's)
                     p._bump_version()
+
+    def _check_grads(self) -> None:
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:
+                continue
+            if not isinstance(g, Tensor):
+                raise TypeError(f"{type(self).__name__}.step: parameter {i} has a .grad of type "
+                                f"{type(g).__name__}, expected a Tensor")
+            if g.shape != p.shape or g.dtype != p.dtype or g.device != p.device:
+                raise RuntimeError(f"{type(self).__name__}.step: parameter {i} of shape {p.shape}, dtype {p.dtype} "
+                                   f"on {p.device!r} has a gradient of shape {g.shape}, dtype {g.dtype} on "
+                                   f"{g.device!r}; nothing was updated")
 
     def update(self, p, g, state: dict, group: dict) -> None:  # pragma: no cover - abstract
         """Update the array ``p`` in place from its gradient ``g`` (weight decay already added)."""
