@@ -44,7 +44,7 @@ def test_plus_equals_on_a_view_in_a_graph_is_refused_rather_than_leaving_the_bas
     assert h.sum().item() == 12.0
 
 
-@pytest.mark.parametrize("p", [2, 1, float("inf")])
+@pytest.mark.parametrize("p", [2, 1, float("inf"), 3, 0.5])
 @pytest.mark.parametrize("dim", [None, 1])
 def test_norm_values_and_gradients_match_torch_including_zero_rows(p, dim):
     data = np.array([[3.0, -4.0], [0.0, 0.0]])
@@ -96,3 +96,13 @@ def test_load_takes_torchs_weights_only_argument(tmp_path):
     assert tr.load(tmp_path / "w.tr", weights_only=True)["w"].tolist() == [1.0, 1.0]
     with pytest.raises(ValueError, match="weights_only=False would allow code"):
         tr.load(tmp_path / "w.tr", weights_only=False)
+
+
+@pytest.mark.parametrize("shape, index, value_shape", [((3,), 0, (1,)), ((2, 3), 0, (1, 3)), ((2, 3), (0, 1), (1, 1))])
+def test_setitem_drops_the_values_leading_size_one_dims_as_torch(shape, index, value_shape):
+    ours, theirs = tr.zeros(*shape), torch.zeros(*shape)
+    ours[index] = tr.ones(*value_shape) * 7
+    theirs[index] = torch.ones(*value_shape) * 7
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(RuntimeError, match="does not fit the selected region"):
+        ours[index] = tr.ones(2, *value_shape)

@@ -278,6 +278,8 @@ class TensorMethods:
             raise RuntimeError(f"__setitem__: a value of dtype {v.dtype} can't be stored in a tensor of dtype "
                                f"{self.dtype}")
         region = self.array[idx]
+        while v.ndim > region.ndim and v.shape[0] == 1:  # torch drops the value's leading size-1 dims
+            v = v[0]
         try:
             fits = np.broadcast_shapes(tuple(v.shape), tuple(region.shape)) == tuple(region.shape)
         except ValueError:

@@ -118,20 +118,29 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = "What max(dim)/min(dim) return, as torch: (values, indices), also as .values/.indices."
 
 
-class Norm2(Function):
-    """2-norm: y = √(Σ_axes x²);   dL/dx = dL/dy · x / y,  and 0 where y = 0 (the subgradient torch takes)"""
+class NormP(Function):
+    """p-norm: y = (Σ_axes |x|^p)^(1/p);   dL/dx = dL/dy · sign(x) |x|^(p-1) / y^(p-1)   (2-norm: x / y),
 
-    def forward(self, x, axis=None, keepdims: bool = False):
+    and 0 where y = 0 (every x of that slice is 0: the subgradient torch takes).
+    """
+
+    def forward(self, x, p: float = 2.0, axis=None, keepdims: bool = False):
         xp = array_module(x)
         axes = normalize_axes(axis, x.ndim)
-        y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
-        self.saved = (x, y, axes, keepdims)
+        if p == 2:
+            y = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
+        else:
+            y = (xp.abs(x) ** p).sum(axis=axes, keepdims=True) ** (1.0 / p)
+        self.saved = (x, y, p, axes, keepdims)
         return y if keepdims else xp.asarray(y.squeeze(axis=axes) if x.ndim else y)
 
     def backward(self, g):
-        x, y, axes, keepdims = self.saved
+        x, y, p, axes, keepdims = self.saved
         xp = array_module(x)
-        return (_expand(g, x.shape, axes, keepdims) * x / xp.where(y == 0, 1, y),)  # x = 0 wherever y = 0
+        safe = xp.where(y == 0, 1, y)  # x = 0 wherever y = 0, so those gradients are 0
+        ratio = xp.abs(x) / safe
+        slope = x / safe if p == 2 else xp.sign(x) * xp.where(ratio == 0, 1, ratio) ** (p - 1)  # sign(0) = 0
+        return (_expand(g, x.shape, axes, keepdims) * slope,)
 
 
 # ----- functional forms
@@ -259,8 +268,6 @@ def norm(x: Tensor, p=2, dim=None, keepdim: bool = False) -> Tensor:
         raise ValueError(f"norm: expected p > 0 (a number, inf, or 'fro'), got {p!r}")
     if p == float("inf"):
         return Max.apply(Abs.apply(x), axis=axes, keepdims=keepdim)
-    if p == 2:
-        return Norm2.apply(x, axis=axes, keepdims=keepdim)
     if p == 1:
         return Sum.apply(Abs.apply(x), axis=axes, keepdims=keepdim)
-    return Sum.apply(Abs.apply(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+    return NormP.apply(x, p=float(p), axis=axes, keepdims=keepdim)
