@@ -107,8 +107,7 @@ def test_the_scheduler_steps_after_each_update_and_can_read_a_batch_metric():
 
 
 def test_fit_works_with_a_torch_style_scheduler_object():
-    lr_scheduler = pytest.importorskip("tinygrad_rnn.optim.lr_scheduler",
-                                       reason="optim.lr_scheduler is added by the nn/optim work")
+    from tinygrad_rnn.optim import lr_scheduler
     model, opt, task = tiny()
     sched = lr_scheduler.StepLR(opt, step_size=2, gamma=0.1)
     tr.fit(model, opt, task, loss_fn, 4, scheduler=sched, progress=False)

@@ -106,3 +106,32 @@ def test_setitem_drops_the_values_leading_size_one_dims_as_torch(shape, index, v
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     with pytest.raises(RuntimeError, match="does not fit the selected region"):
         ours[index] = tr.ones(2, *value_shape)
+
+
+def test_zero_dim_results_and_gradients_are_arrays_so_clipping_momentum_and_in_place_work():
+    p = nn.Parameter(tr.tensor(1.0))
+    q = torch.nn.Parameter(torch.tensor(1.0))
+    (p * 6.0).backward()
+    (q * 6.0).backward()
+    nn.utils.clip_grad_norm_([p], 1.0)
+    torch.nn.utils.clip_grad_norm_([q], 1.0)
+    assert p.grad.item() == pytest.approx(q.grad.item(), rel=1e-6)
+    opt, topt = tr.optim.SGD([p], lr=0.1, momentum=0.9), torch.optim.SGD([q], lr=0.1, momentum=0.9)
+    for _ in range(3):
+        opt.step()
+        topt.step()
+    assert p.item() == pytest.approx(q.item(), rel=1e-6)
+    s = tr.tensor(1.0) * 2
+    s += 1
+    assert s.item() == 3.0
+
+
+def test_optimizer_zero_grad_keeps_zeroed_tensors_when_asked_as_torch():
+    p = nn.Parameter(tr.ones(2))
+    p.grad = tr.ones(2)
+    grad = p.grad
+    opt = tr.optim.SGD([p], lr=0.1)
+    opt.zero_grad(set_to_none=False)
+    assert p.grad is grad and p.grad.tolist() == [0.0, 0.0]
+    opt.zero_grad()
+    assert p.grad is None

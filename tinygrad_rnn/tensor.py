@@ -82,8 +82,11 @@ class Tensor:
         """A Tensor around ``array`` as it is: no copy, no checks (the cheap path for ops and layers).
 
         ``array`` must be a NumPy/CuPy array; ``ctx``/``index`` are for ``Function.apply`` (the node
-        that made it, and which of its outputs this is).
+        that made it, and which of its outputs this is).  A NumPy scalar (what NumPy returns for a 0-d
+        result) becomes a 0-d array, so that in-place changes of it work.
         """
+        if type(array) is not np.ndarray and isinstance(array, np.generic):
+            array = np.asarray(array)
         t = _new(Tensor)
         t.array, t.grad, t.requires_grad, t._ctx, t._index, t._version = array, None, requires_grad, ctx, index, None
         return t

@@ -30,7 +30,7 @@ def _reversed(fn):
 def _fast(op, checked):
     """``checked`` (the functional form), with the hot path a op b of one dtype going straight to the op."""
     def method(self, other):
-        if type(other) is Tensor and self.array.dtype is other.array.dtype:
+        if isinstance(other, Tensor) and self.array.dtype is other.array.dtype:  # Parameters too
             return op.apply(self, other)
         return checked(self, other)
     method.__name__, method.__doc__ = checked.__name__, checked.__doc__

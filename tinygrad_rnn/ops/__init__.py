@@ -2,7 +2,7 @@
 
 Each op is one ``Function`` (forward and backward side by side) in the file
 named for its kind: ``arith``, ``unary``, ``reduce``, ``shape``, ``select``,
-``join``, ``softmax``, ``layers``; each file ends with the functional forms of its ops
+``join``, ``softmax``, ``layers``, ``rows``; each file ends with the functional forms of its ops
 (``add``, ``tanh``, ``sum``, ``reshape``, ``gather``, ...), which check their
 arguments and bring operands to one dtype.  ``compare`` holds the
 comparisons.  This file gathers them, and adds ``cross_entropy``,

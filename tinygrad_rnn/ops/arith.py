@@ -153,7 +153,7 @@ def lift(value, like: Tensor) -> Tensor:
 
 def promoted(a, b) -> tuple[Tensor, Tensor]:
     """``a`` and ``b`` as Tensors of one dtype: torch's result type (a differentiable cast when needed)."""
-    a = lift(a, b) if type(a) is not Tensor and not isinstance(a, Tensor) else a
+    a = a if isinstance(a, Tensor) else lift(a, b)
     b = b if type(b) is Tensor else lift(b, a)
     if a.array.dtype != b.array.dtype:
         dt = dtypes.result_type(a, b)
@@ -215,10 +215,11 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if a.shape[-1] != k_b:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align: {a.shape[-1]} (last of the first) "
                          f"!= {k_b} ({'first' if b.ndim == 1 else 'second to last'} of the second)")
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
-        raise ValueError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} do not broadcast") from None
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul: batch dimensions of shapes {a.shape} and {b.shape} do not broadcast") from None
     return MatMul.apply(a, b)
 
 

@@ -98,8 +98,12 @@ class Optimizer:
                 raise ValueError(f"{name}: {key} must be >= 0, got {value}")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every gradient: None (torch's default), or zeros in place with ``set_to_none=False``."""
         for p in self.params:
-            p.grad = None
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.array.fill(0)
 
     def step(self) -> None:
         """One update of every parameter that has a gradient (the others are skipped).
