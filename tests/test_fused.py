@@ -55,6 +55,29 @@ def test_gradcheck_when_only_some_outputs_are_used(name, used):
 
 
 @pytest.mark.parametrize("name", sorted(FUSED))
+@pytest.mark.parametrize("packed", [False, True])
+def test_an_input_that_needs_no_gradient_gets_none_and_the_weights_the_same_gradients(name, packed):
+    """dL/dx is skipped for data (a first layer's input): the other gradients do not depend on it."""
+    fn, _, _, options = FUSED[name]
+    if packed:
+        options = {**options, "batch_sizes": [2, 2, 1]}
+    args = inputs(name, T=3 if not packed else 1, B=2)
+    if packed:
+        args[0] = tr.Tensor(np.random.default_rng(4).standard_normal((5, 3)), requires_grad=True)
+    data = tr.Tensor(args[0].numpy())  # the same values, no gradient wanted
+    grads = []
+    for first in (args[0], data):
+        out = fn.apply(first, *args[1:], **options)
+        ctx = out[0]._ctx
+        upstream = [np.random.default_rng(5 + i).standard_normal(o.shape) for i, o in enumerate(out)]
+        grads.append(ctx.backward(*upstream))
+        ctx.release()
+    assert grads[0][0] is not None and grads[0][0].shape == args[0].shape and grads[1][0] is None
+    for with_dx, without_dx in zip(grads[0][1:], grads[1][1:]):
+        np.testing.assert_array_equal(with_dx, without_dx)
+
+
+@pytest.mark.parametrize("name", sorted(FUSED))
 def test_forward_and_backward_leave_their_inputs_unchanged(name):
     args = inputs(name)
     before = [a.numpy().copy() for a in args]

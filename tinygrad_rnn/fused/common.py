@@ -30,6 +30,11 @@ from .workspace import WORKSPACE
 class FusedFunction(Function):
     """A fused recurrence: ``self.scratch`` lists the pooled arrays that ``saved`` holds."""
 
+    def input_needs_grad(self) -> bool:
+        """Whether dL/dx is wanted: not for a first layer fed data (its largest product, skipped as torch's
+        autograd skips the gradients of inputs that need none)."""
+        return self.parents[0].requires_grad
+
     def release(self) -> None:
         if getattr(self, "scratch", None):
             WORKSPACE.give(*self.scratch)
@@ -64,8 +69,10 @@ def project_inputs(x, w_ih, b, steps):
     return buffer, [buffer[:, o: o + n] for o, n in zip(steps.offsets, steps.rows)]
 
 
-def weight_grads(dq, x, h0, out, w_ih, dp_tail=None, steps=None):
+def weight_grads(dq, x, h0, out, w_ih, dp_tail=None, steps=None, input_grad=True):
     """dL/dx, dL/dW_ih, dL/dW_hh, dL/db_ih, dL/db_hh (all fresh arrays), one product each over all steps.
+
+    dL/dx is None when ``input_grad`` is False (an input that needs no gradient: one product fewer).
 
     dq: dL/d(W_hh h_{t-1}ᵀ) as a (G, T·B) matrix, the steps side by side (column t·B + b: step t, sample b):
     a ``gate_major`` copy, or the transposed view of a batch-major (T·B, G) array, which BLAS reads as it
@@ -85,10 +92,11 @@ def weight_grads(dq, x, h0, out, w_ih, dp_tail=None, steps=None):
     dw_hh = dq[:, :B] @ h0 + dq[:, B:] @ steps.previous_states(steps.flat(out))
     db_hh = dq @ ones
     if dp_tail is None:
-        dx, dw_ih, db_ih = dq.T @ w_ih, dq @ x_flat, db_hh
+        dx = dq.T @ w_ih if input_grad else None
+        dw_ih, db_ih = dq @ x_flat, db_hh
     else:
         shared = G - dp_tail.shape[0]  # the rows where dp = dq
-        dx = dq[:shared].T @ w_ih[:shared] + dp_tail.T @ w_ih[shared:]
+        dx = dq[:shared].T @ w_ih[:shared] + dp_tail.T @ w_ih[shared:] if input_grad else None
         dw_ih = xp.concatenate([dq[:shared] @ x_flat, dp_tail @ x_flat])
         db_ih = xp.concatenate([db_hh[:shared], dp_tail @ ones])
-    return steps.like_input(dx), dw_ih, dw_hh, db_ih, db_hh
+    return None if dx is None else steps.like_input(dx), dw_ih, dw_hh, db_ih, db_hh

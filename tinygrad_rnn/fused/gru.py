@@ -124,7 +124,8 @@ class FusedGRU(FusedFunction):
         d_recurrent_by_gate = steps.gate_major(d_recurrent_buffer, d_recurrent)
         d_input_n_by_gate = steps.gate_major(d_input_n_buffer, d_input_n)
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_recurrent_by_gate, x, h0, out, w_ih,
-                                                      dp_tail=d_input_n_by_gate, steps=steps)
+                                                      dp_tail=d_input_n_by_gate, steps=steps,
+                                                      input_grad=self.input_needs_grad())
         WORKSPACE.give(*([] if g is None else [g_buffer]), hs_buffer, d_recurrent_buffer, d_input_n_buffer,
                        d_recurrent_by_gate, d_input_n_by_gate)
         return (dx, dh.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())

@@ -152,6 +152,7 @@ class FusedLSTM(FusedFunction):
             dc *= forget[t]                                     # δc_{t-1} = δc_t ⊙ f
             xp.matmul(w_hh.T, d_gates_t, out=dh)                # W_hhᵀ δa_t: δh_{t-1} (less g), or dL/dh_0
         d_gates_by_gate = steps.gate_major(d_gates_buffer, d_gates)
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_gates_by_gate, x, h0, out, w_ih, steps=steps)
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_gates_by_gate, x, h0, out, w_ih, steps=steps,
+                                                      input_grad=self.input_needs_grad())
         WORKSPACE.give(*([] if g is None else [g_buffer]), d_gates_buffer, d_gates_by_gate)
         return (dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())

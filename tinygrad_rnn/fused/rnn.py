@@ -69,6 +69,7 @@ class FusedRNN(FusedFunction):
             nonlinearity.derivative(xp, hs[o: o + b], out=dphi[:b])  # φ'(a_t), from h_t
             xp.multiply(dh[:b], dphi[:b], out=da[o: o + b])  # δa_t = δh_t ⊙ φ'(a_t)
             xp.matmul(da[o: o + b], w_hh, out=dh[:b])      # W_hhᵀ δa_t, for step t-1 (dL/dh_0 at the end)
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da.T, x, h0, hs, w_ih, steps=steps)
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(da.T, x, h0, hs, w_ih, steps=steps,
+                                                      input_grad=self.input_needs_grad())
         WORKSPACE.give(da)
         return (dx, dh, dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())
