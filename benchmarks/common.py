@@ -27,12 +27,14 @@ def interleaved(sides: dict, repeats: int = 15, number: int = 1, warmup: int = 2
     return {name: (statistics.median(s), min(s), max(s)) for name, s in samples.items()}
 
 
-def _worker(conn, factory, args, number, warmup):
+def _worker(conn, factory, args, number, warmup, rewarm):
     fn = factory(*args)
     for _ in range(warmup):
         fn()
     conn.send("ready")
     while conn.recv() == "go":
+        for _ in range(rewarm):  # untimed: the first call after the pause runs cold
+            fn()
         t0 = time.perf_counter()
         for _ in range(number):
             fn()
@@ -41,7 +43,7 @@ def _worker(conn, factory, args, number, warmup):
 
 
 def interleaved_processes(sides: dict, repeats: int = 15, number: int = 1, warmup: int = 2,
-                          pause: float = 0.25) -> dict:
+                          pause: float = 0.25, rewarm: int = 1) -> dict:
     """As ``interleaved``, but each side lives in its own process: {name: (factory, args)}.
 
     Two libraries in one process share the cores with each other's thread
@@ -50,13 +52,17 @@ def interleaved_processes(sides: dict, repeats: int = 15, number: int = 1, warmu
     side runs next.  So each side runs in its own process, and ``pause``
     seconds pass before each sample for the other side's threads to go idle.
     The sides still alternate sample by sample, so slow drifts of the machine
-    hit all alike.
+    hit all alike.  After the pause a side first runs ``rewarm`` untimed calls:
+    the first call after an idle pause runs cold (caches, sleeping BLAS threads;
+    a training step measured 11-16 ms slower, on both libraries alike), and a
+    training loop runs its steps back to back, warm.
     """
     ctx = mp.get_context("spawn")
     workers = {}
     for name, (factory, args) in sides.items():
         parent, child = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(child, factory, args, number, warmup), daemon=True)
+        proc = ctx.Process(target=_worker, args=(child, factory, args, number, warmup, rewarm),
+                           daemon=True)
         proc.start()
         workers[name] = (proc, parent)
     for _, conn in workers.values():

@@ -130,7 +130,7 @@ class FusedLSTM(FusedFunction):
         dc = zeros.copy() if g_c is None else xp.array(g_c[:b].T, dtype=out.dtype, order="C")  # δc_T = g_c
         dh = zeros if g_h is None else xp.array(g_h[:b].T, dtype=out.dtype, order="C")  # g_h
         g_buffer, g = (None, None) if g is None else steps.to_blocks(g)
-        d_gates_buffer, d_gates = steps.blocks(xp, 4 * H, out.dtype)
+        d_gates_buffer, d_gates = steps.columns(xp, 4 * H, out.dtype)  # δa_t: the columns of step t
         dc_from_h_buffer = xp.empty(H * steps.B, out.dtype)
         last = None
         for t in range(steps.T - 1, -1, -1):
@@ -151,8 +151,7 @@ class FusedLSTM(FusedFunction):
             xp.multiply(dh, local[3 * H:], out=d_gates_t[3 * H:])  # δa_o = δh_t ⊙ ∂h_t/∂a_o
             dc *= forget[t]                                     # δc_{t-1} = δc_t ⊙ f
             xp.matmul(w_hh.T, d_gates_t, out=dh)                # W_hhᵀ δa_t: δh_{t-1} (less g), or dL/dh_0
-        d_gates_by_gate = steps.gate_major(d_gates_buffer, d_gates)
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_gates_by_gate, x, h0, out, w_ih, steps=steps,
+        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_gates_buffer, x, h0, out, w_ih, steps=steps,
                                                       input_grad=self.input_needs_grad())
-        WORKSPACE.give(*([] if g is None else [g_buffer]), d_gates_buffer, d_gates_by_gate)
+        WORKSPACE.give(*([] if g is None else [g_buffer]), d_gates_buffer)
         return (dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh) + ((db_ih, db_hh) if has_bias else ())

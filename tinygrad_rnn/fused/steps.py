@@ -63,6 +63,12 @@ class Steps:
         buffer = new((self.n * F,))
         return buffer, [buffer[F * o: F * (o + b)].reshape(F, b) for o, b in zip(self.offsets, self.rows)]
 
+    def columns(self, xp, F: int, dtype):
+        """A pooled gate-major (F, N) buffer and its per-step column blocks (F, b_t): strided views (rows of b_t),
+        written by the loop and read as one matrix by the products over all steps (no ``gate_major`` copy)."""
+        buffer = self.empty(xp, (F, self.n), dtype)
+        return buffer, [buffer[:, o: o + b] for o, b in zip(self.offsets, self.rows)]
+
     def to_blocks(self, a):
         """Batch-major a (T, B, F) or (N, F) → a pooled buffer and its hidden-major blocks (F, b_t): a copy."""
         buffer, blocks = self.blocks(array_module(a), a.shape[-1], a.dtype)
