@@ -76,7 +76,8 @@ def weight_grads(dq, x, h0, out, w_ih, dp_tail=None, steps=None, input_grad=True
 
     dq: dL/d(W_hh h_{t-1}ᵀ) as a (G, T·B) matrix, the steps side by side (column t·B + b: step t, sample b):
     the loop's ``Steps.columns`` matrix (LSTM), a ``gate_major`` copy (GRU), or the transposed view of a
-    batch-major (T·B, G) array (RNN), which BLAS reads as it is.  Packed (``steps``, see steps.py): x (N, I), out (N, H) and the N columns of dq are the packed rows.
+    batch-major (T·B, G) array (RNN), which BLAS reads as it is.  Packed (``steps``, see steps.py):
+    x (N, I), out (N, H) and the N columns of dq are the packed rows.
     The input side's gradient dp = dL/d(W_ih x_tᵀ) is the same matrix (RNN, LSTM) or, for the GRU,
     the same but for its last rows, given as ``dp_tail`` (G', T·B).  h0 (B, H) and the output states
     out (T, B, H) give the h_{t-1}; x (T, B, I).  Each sum over steps and samples is one product:

@@ -55,12 +55,11 @@ class FusedGRU(FusedFunction):
         gates_buffer, gates = (projected_buffer, projected) if not steps.packed else steps.blocks(xp, 3 * H, dtype)
         (hs_buffer, hs), (q_ns_buffer, q_ns) = steps.blocks(xp, H, dtype, pooled=False), steps.blocks(xp, H, dtype)
         recurrent_buffer = empty(xp, (3 * H * B,), dtype)       # q = W_hh h_{t-1} (+ b_hn)
-        scratch = xp.empty((2, H * B), dtype)
         h, last = h0.T, None
         for t, b in enumerate(steps.rows):
             if b != last:
                 recurrent_t = recurrent_buffer[: 3 * H * b].reshape(3 * H, b)
-                r_q_n_t, z_h_minus_n_t = (a[: H * b].reshape(H, b) for a in scratch)
+                r_q_n_t, z_h_minus_n_t = xp.empty((H, b), dtype), xp.empty((H, b), dtype)
                 last = b
             xp.matmul(w_hh, h[:, :b], out=recurrent_t)       # h_{t-1} of rows j < b_t
             gates_t, p, q_n = gates[t], projected[t], q_ns[t]
@@ -93,13 +92,13 @@ class FusedGRU(FusedFunction):
         (d_recurrent_buffer, d_recurrent), (d_input_n_buffer, d_input_n) = (steps.blocks(xp, G * H, out.dtype)
                                                                             for G in (3, 1))
         dh = xp.zeros((H, b), out.dtype) if g_n is None else xp.array(g_n[:b].T, dtype=out.dtype, order="C")  # g_n
-        scratch, last = xp.empty((3, H * steps.B), out.dtype), None
+        last = None
         for t in range(steps.T - 1, -1, -1):
             b = steps.rows[t]
             if b != last:  # more sequences from here: those that end at step t start from g_n
                 if last is not None:
                     dh = resized(xp, dh, b, 0 if g_n is None else g_n[last:b].T)
-                through_n, slope, dh_recurrent = (a[: H * b].reshape(H, b) for a in scratch)
+                through_n, slope, dh_recurrent = [xp.empty((H, b), out.dtype) for _ in range(3)]
                 last = b
             gates_t, d_recurrent_t = gates[t], d_recurrent[t]
             r, z, n = gates_t[:H], gates_t[H: 2 * H], gates_t[2 * H:]

@@ -73,7 +73,6 @@ class FusedLSTM(FusedFunction):
         (dh_dc_buffer, dh_dc), (forget_buffer, forget) = (steps.blocks(xp, H, dtype) for _ in "ab")
         hs_buffer, hs = steps.blocks(xp, H, dtype, pooled=False)
         gates_buffer = empty(xp, (4 * H * B,), dtype)
-        scratch = xp.empty((2, H * B), dtype)
         c = xp.array(c0.T, dtype=dtype, order="C")  # c_t (H, b_t), updated in place
         c_n = c if not steps.packed else xp.empty_like(c)  # each sequence's last c, saved as it ends
         h, last = h0.T, None
@@ -83,7 +82,7 @@ class FusedLSTM(FusedFunction):
                     c_n[:, b:last] = c[:, b:]
                     c = resized(xp, c, b, None)
                 gates_t = gates_buffer[: 4 * H * b].reshape(4 * H, b)
-                input_cell_t, tanh_ct = (a[: H * b].reshape(H, b) for a in scratch)
+                input_cell_t, tanh_ct = xp.empty((H, b), dtype), xp.empty((H, b), dtype)
                 last = b
             local = partials[t]
             xp.matmul(w_hh_halved, h[:, :b], out=gates_t)
@@ -131,7 +130,6 @@ class FusedLSTM(FusedFunction):
         dh = zeros if g_h is None else xp.array(g_h[:b].T, dtype=out.dtype, order="C")  # g_h
         g_buffer, g = (None, None) if g is None else steps.to_blocks(g)
         d_gates_buffer, d_gates = steps.columns(xp, 4 * H, out.dtype)  # δa_t: the columns of step t
-        dc_from_h_buffer = xp.empty(H * steps.B, out.dtype)
         last = None
         for t in range(steps.T - 1, -1, -1):
             b = steps.rows[t]
@@ -139,7 +137,7 @@ class FusedLSTM(FusedFunction):
                 if last is not None:
                     dh = resized(xp, dh, b, 0 if g_h is None else g_h[last:b].T)
                     dc = resized(xp, dc, b, 0 if g_c is None else g_c[last:b].T)
-                dc_from_h = dc_from_h_buffer[: H * b].reshape(H, b)
+                dc_from_h = xp.empty((H, b), out.dtype)
                 last = b
             d_gates_t, local = d_gates[t], partials[t]
             if g is not None:
