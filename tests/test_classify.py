@@ -51,6 +51,7 @@ def refused(argv, capsys, *expected: str) -> None:
 
 
 # ------------------------------------------------------------------ variable-length waves, packed
+@pytest.mark.slow
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_variable_length_waves_are_learned_from_packed_batches(tmp_path, bidirectional):
     metrics = tmp_path / "m.json"

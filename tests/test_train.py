@@ -165,6 +165,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_kill_9_during_saves_never_spoils_the_file_and_the_next_save_removes_the_temporaries(tmp_path):
     path, rng = tmp_path / "big.ckpt", np.random.default_rng(0)
     for _ in range(5):
@@ -219,6 +220,7 @@ def test_history_has_per_step_metrics(tmp_path):
     assert all(r["tokens_per_s"] > 0 and r["grad_norm"] > 0 for r in history.steps)
 
 
+@pytest.mark.slow
 def test_a_small_copy_task_trains_below_its_baseline():
     """Lag 5, 300 steps: a real learning test (no timing).
 
