@@ -5,8 +5,12 @@ PYTHON ?= python
 install:
 	$(PYTHON) -m pip install -e '.[dev]'
 
+# Both cores: two pytest-xdist workers (JOBS=0: one process).  loadgroup keeps each Markdown file's code blocks
+# together in one worker, in order (conftest.py).
+JOBS ?= 2
+
 test:
-	$(PYTHON) -m pytest -q
+	$(PYTHON) -m pytest -q -n $(JOBS) --dist loadgroup
 
 lint:
 	$(PYTHON) -m ruff check tinygrad_rnn tests examples benchmarks

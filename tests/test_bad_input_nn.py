@@ -193,6 +193,7 @@ def test_state_of_one_optimizer_kind_into_another_names_both(src, dst):
     assert_opt_unchanged(opt, before)
 
 
+@pytest.mark.xdist_group("torch-optimizers")  # makes a torch optimizer: see conftest.py
 def test_a_torch_optimizer_state_dict_loads():
     torch = pytest.importorskip("torch", reason="needs torch to make a torch optimizer state_dict")
     tp = [torch.ones(2, requires_grad=True), torch.ones(3, requires_grad=True)]

@@ -51,13 +51,14 @@ def refused(argv, capsys, *expected: str) -> None:
 
 
 # ------------------------------------------------------------------ variable-length waves, packed
+@pytest.mark.slow
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_variable_length_waves_are_learned_from_packed_batches(tmp_path, bidirectional):
     metrics = tmp_path / "m.json"
-    argv = ["--min-length", "8", "--length", "24", "--epochs", "6", "--hidden", "32", "--lr", "0.01", "--quiet",
+    argv = ["--min-length", "8", "--length", "24", "--epochs", "4", "--hidden", "32", "--lr", "0.02", "--quiet",
             "--metrics", str(metrics)] + (["--bidirectional"] if bidirectional else [])
     m = classify_sequences.run(classify_sequences.parse_args(argv))
-    # four shapes: chance is a quarter; seeds 0-2 reach 70-80 % (bidirectional 77-82 %)
+    # four shapes: chance is a quarter; seeds 0-9 reach 68-80 % (bidirectional 78-82 %)
     assert m["test_accuracy"] > 0.6 and m["chance"] == 0.25, m
     assert (m["min_length"], m["length"]) == (8, 24) and json.loads(metrics.read_text()) == m
 

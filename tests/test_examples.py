@@ -19,6 +19,7 @@ import train_copy_task  # noqa: E402
 import vanishing_gradients  # noqa: E402
 
 
+@pytest.mark.slow
 def test_copy_task_example_writes_metrics_plot_and_a_summary(tmp_path, capsys):
     metrics, png = tmp_path / "m.json", tmp_path / "p.png"
     plotting = ["--plot", str(png)] if importlib.util.find_spec("matplotlib") else []
@@ -124,9 +125,10 @@ def test_vanishing_gradients_example_prints_its_table(capsys):
         assert f"{name}, init" in out
 
 
+@pytest.mark.slow
 def test_char_rnn_learns_far_below_the_unigram_baseline(tmp_path):
     args = char_rnn.parse_args(["--chars", "20000", "--model", "gru", "--hidden", "64", "--seq", "32", "--batch",
-                                "16", "--steps", "300", "--lr", "0.01", "--eval-every", "300", "--sample-every",
+                                "16", "--steps", "150", "--lr", "0.02", "--eval-every", "150", "--sample-every",
                                 "0", "--quiet", "--checkpoint", str(tmp_path / "c.ckpt")])
     m = char_rnn.run(args)
     assert m["train_bpc"] < 0.7 * m["unigram_bpc"], m
@@ -145,14 +147,16 @@ def test_char_rnn_resumes_with_its_carried_state_bit_for_bit(tmp_path):
     assert resumed["valid_bpc"] == full["valid_bpc"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_waveform_classification_beats_chance_by_far(bidirectional):
-    argv = ["--epochs", "8", "--hidden", "32", "--lr", "0.01", "--quiet"]
+    argv = ["--epochs", "5", "--hidden", "32", "--lr", "0.02", "--quiet"]
     argv += ["--bidirectional"] if bidirectional else []
     m = classify_sequences.run(classify_sequences.parse_args(argv))
     assert m["test_accuracy"] > 0.7 and m["chance"] == 0.25, m  # four shapes: chance is a quarter
 
 
+@pytest.mark.slow
 def test_digits_classification_when_scikit_learn_is_installed():
     pytest.importorskip("sklearn", reason="the digits data set ships with scikit-learn, not installed here")
     m = classify_sequences.run(classify_sequences.parse_args(["--data", "digits", "--epochs", "5", "--quiet"]))

@@ -131,6 +131,7 @@ def test_weight_grads_are_the_sums_over_steps():
 MUST_KEEP = {"RNN_tanh": 1, "GRU": 5, "LSTM": 6}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MUST_KEEP))
 def test_memory_over_2000_steps_stays_within_1_5x_of_what_bptt_must_keep(name):
     import tracemalloc

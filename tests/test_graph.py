@@ -25,6 +25,7 @@ def test_diamond_graph_orders_nodes_correctly():
     assert x.grad.item() == pytest.approx(15.0)
 
 
+@pytest.mark.slow
 def test_chain_of_100000_ops_has_no_recursion_limit():
     x = tr.Tensor(np.array(1.0), requires_grad=True)
     y = x

@@ -108,6 +108,7 @@ def test_setitem_drops_the_values_leading_size_one_dims_as_torch(shape, index, v
         ours[index] = tr.ones(2, *value_shape)
 
 
+@pytest.mark.xdist_group("torch-optimizers")  # makes a torch optimizer: see conftest.py
 def test_zero_dim_results_and_gradients_are_arrays_so_clipping_momentum_and_in_place_work():
     p = nn.Parameter(tr.tensor(1.0))
     q = torch.nn.Parameter(torch.tensor(1.0))

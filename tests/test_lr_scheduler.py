@@ -9,6 +9,7 @@ from tinygrad_rnn import optim
 from tinygrad_rnn.optim import lr_scheduler
 
 torch = pytest.importorskip("torch", reason="scheduler parity tests need torch (pip install torch==2.13.0)")
+pytestmark = pytest.mark.xdist_group("torch-optimizers")  # they make torch optimizers: see conftest.py
 
 STEPS = 60
 CASES = {

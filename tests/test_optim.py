@@ -29,6 +29,7 @@ def grads(step, shapes):
     return [rng.standard_normal(s).astype(np.float32) for s in shapes]
 
 
+@pytest.mark.xdist_group("torch-optimizers")  # makes a torch optimizer: see conftest.py
 @pytest.mark.parametrize("name,hyper", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
 def test_updates_match_torch(name, hyper):
     shapes = [(3, 4), (4,)]

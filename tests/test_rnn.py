@@ -57,12 +57,14 @@ def gradcheck_layer(c, impl):
     return tr.gradcheck(lambda x, *rest: m(x, hx), inputs)
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None)
 @given(c=config(max_seq=5, max_batch=3, max_size=4, max_layers=2))
 def test_fused_layer_gradcheck(c):
     assert gradcheck_layer(c, "fused")
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None)
 @given(c=config(max_seq=3, max_batch=2, max_size=3, max_layers=2))
 def test_unrolled_layer_gradcheck(c):
@@ -70,6 +72,7 @@ def test_unrolled_layer_gradcheck(c):
     assert gradcheck_layer(c, "unrolled")
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(c=config(max_seq=7, max_batch=4, max_size=6, max_layers=3))
 def test_fused_equals_unrolled(c):
@@ -264,6 +267,7 @@ def test_cell_errors():
         cell(tr.Tensor(np.ones((2, 3), np.float32)), tr.Tensor(np.ones((2, 3), np.float32)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["RNN_TANH", "LSTM", "GRU"])
 def test_long_sequence_unrolled_backward(mode):
     """2,000 steps through autograd: a graph tens of thousands of nodes deep, no recursion."""

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 
@@ -43,10 +44,13 @@ def test_the_stream_resumes_from_its_state():
     np.testing.assert_array_equal(next(a)[0]["pairs"], next(b)[0]["pairs"])
 
 
+@pytest.mark.slow
 def test_two_digit_addition_is_learned_to_90_percent_exact_match(tmp_path, capsys):
     metrics = tmp_path / "m.json"
-    code = seq2seq_addition.main(["--digits", "2", "--hidden", "64", "--lr", "0.01", "--steps", "800",
-                                  "--check-every", "50", "--target", "0.9", "--quiet", "--metrics", str(metrics)])
+    # batch 192 (the example's default is 128): seeds 0-7 reach 90 % in 300-500 steps, 128 needs 400-550
+    code = seq2seq_addition.main(["--digits", "2", "--hidden", "64", "--lr", "0.01", "--batch", "192", "--steps",
+                                  "800", "--check-every", "50", "--target", "0.9", "--quiet", "--metrics",
+                                  str(metrics)])
     assert code == 0
     m = json.loads(metrics.read_text())
     assert m["solved"] and m["exact_match"] >= 0.9 and m["steps"] <= 800, m

@@ -53,6 +53,7 @@ def run_both(name: str, *build_args, **train_kwargs):
     return theirs_mod.train(theirs, **train_kwargs), ours_mod.train(ours, **train_kwargs)
 
 
+@pytest.mark.xdist_group("torch-optimizers")  # makes a torch optimizer: see conftest.py
 def test_hand_written_multilayer_rnn_classifier_matches_torch():
     theirs, ours = run_both("rnn_classifier")
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
@@ -66,6 +67,7 @@ def test_word_language_model_matches_torch(rnn_type):
     assert theirs[-1] < theirs[0]
 
 
+@pytest.mark.xdist_group("torch-optimizers")  # makes a torch optimizer: see conftest.py
 def test_lstm_tagger_matches_torch():
     (theirs, theirs_tags), (ours, ours_tags) = run_both("lstm_tagger")
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)

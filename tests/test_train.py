@@ -165,6 +165,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_kill_9_during_saves_never_spoils_the_file_and_the_next_save_removes_the_temporaries(tmp_path):
     path, rng = tmp_path / "big.ckpt", np.random.default_rng(0)
     for _ in range(5):
@@ -219,17 +220,19 @@ def test_history_has_per_step_metrics(tmp_path):
     assert all(r["tokens_per_s"] > 0 and r["grad_norm"] > 0 for r in history.steps)
 
 
+@pytest.mark.slow
 def test_a_small_copy_task_trains_below_its_baseline():
-    """Lag 5, 1,000 steps: a real learning test (no timing).
+    """Lag 5, 300 steps: a real learning test (no timing).
 
     The memoryless baseline is the loss of knowing *when* to copy but not *what*;
-    ending below it, and copying well above chance (1/8), needs memory.
+    ending below it, and copying well above chance (1/8), needs memory.  (Hidden 64 at
+    lr 0.04 gets there in 300 steps with a wider margin than hidden 32 at 0.02 in 1,000.)
     """
     tr.manual_seed(0)
     task = CopyTask(5, 32, seed=0)
-    model = tr.SequenceModel("gru", 10, 32, vocab_size=10, embedding_dim=8)
-    opt = optim.Adam(model.parameters(), lr=0.02)
-    history = tr.fit(model, opt, task, flat_cross_entropy, 1000, clip=1.0, progress=False)
+    model = tr.SequenceModel("gru", 10, 64, vocab_size=10, embedding_dim=8)
+    opt = optim.Adam(model.parameters(), lr=0.04)
+    history = tr.fit(model, opt, task, flat_cross_entropy, 300, clip=1.0, progress=False)
     final = float(np.mean(history["loss"][-20:]))
     assert final < 0.9 * task.baseline, f"final loss {final:.4f} vs baseline {task.baseline:.4f}"
     x, y = copy_task(500, 5, np.random.default_rng(123))
