@@ -19,6 +19,7 @@ lint:
 bench:
 	$(PYTHON) benchmarks/bench_ops.py
 	$(PYTHON) benchmarks/bench_rnn.py
+	$(PYTHON) benchmarks/bench_lstm_parts.py
 	$(PYTHON) benchmarks/bench_memory.py
 	$(PYTHON) benchmarks/bench_copy_task.py
 
