@@ -31,21 +31,23 @@ def products(batch: int, hidden: int, seq: int, features: int):
     """The fused LSTM's matrix products of one training step (input needs no gradient, as in bench_rnn)."""
     rng = np.random.default_rng(0)
     G, N = 4 * hidden, seq * batch
-    x = rng.standard_normal((N, features)).astype(np.float32)
+    x = rng.standard_normal((seq, batch, features)).astype(np.float32)
     w_ih, w_hh = (rng.standard_normal(s).astype(np.float32) for s in ((G, features), (G, hidden)))
     h, states = rng.standard_normal((hidden, batch)).astype(np.float32), rng.standard_normal((N, hidden))
     states = states.astype(np.float32)
-    projected, gates = np.empty((G, N), np.float32), np.empty((G, batch), np.float32)
+    h0, ones = rng.standard_normal((batch, hidden)).astype(np.float32), np.ones(N, np.float32)
+    projected, gates = np.empty((seq, G, batch), np.float32), np.empty((G, batch), np.float32)
     d_gates, dh = rng.standard_normal((G, N)).astype(np.float32), np.empty((hidden, batch), np.float32)
 
     def step():
-        np.matmul(w_ih, x.T, out=projected)                    # W_ih x_tᵀ, all steps
+        np.matmul(w_ih, x.transpose(0, 2, 1), out=projected)  # W_ih x_tᵀ, all steps (common.project_inputs)
         for _ in range(seq):
             np.matmul(w_hh, h, out=gates)                       # W_hh h_{t-1}
         for t in range(seq):
             np.matmul(w_hh.T, d_gates[:, t * batch:(t + 1) * batch], out=dh)  # W_hhᵀ δa_t
-        _ = d_gates[:, batch:] @ states[: N - batch]            # dL/dW_hh
-        _ = d_gates @ x                                         # dL/dW_ih
+        _ = d_gates[:, :batch] @ h0 + d_gates[:, batch:] @ states[: N - batch]  # dL/dW_hh
+        _ = d_gates @ ones                                      # dL/db
+        _ = d_gates @ x.reshape(N, features)                    # dL/dW_ih
     return step
 
 

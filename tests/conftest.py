@@ -14,7 +14,7 @@ _BLAS_LIMIT = None  # threadpoolctl's limit, kept for the session (see pytest_co
 def _xdist_controller(config) -> bool:
     """True in pytest-xdist's controller: it hands the tests out to its workers and runs none itself."""
     return (not hasattr(config, "workerinput") and getattr(config.option, "dist", "no") != "no"
-            and not config.getoption("collectonly"))
+            and bool(getattr(config.option, "tx", None)) and not config.getoption("collectonly"))
 
 
 def pytest_configure(config):
