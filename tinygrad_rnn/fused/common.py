@@ -62,11 +62,11 @@ def project_inputs(x, w_ih, b, steps):
         if b is not None:
             buffer += b[:, None]
         return buffer, blocks
-    buffer = steps.empty(xp, (w_ih.shape[0], steps.n), dtype)
+    buffer, columns = steps.columns(xp, w_ih.shape[0], dtype)
     xp.matmul(w_ih, x.T, out=buffer)
     if b is not None:
         buffer += b[:, None]
-    return buffer, [buffer[:, o: o + n] for o, n in zip(steps.offsets, steps.rows)]
+    return buffer, columns
 
 
 def weight_grads(dq, x, h0, out, w_ih, dp_tail=None, steps=None, input_grad=True):

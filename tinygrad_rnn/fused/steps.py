@@ -14,8 +14,10 @@ step t's block is contiguous (``Steps.blocks``), so each gate, block[:H] or bloc
 is one contiguous run, and the many small elementwise operations run on contiguous
 memory (2-4× faster in NumPy than on column slices of a (F, B) or (b_t, G·H) array).  The
 loop's running state (forward c, backward δh and δc) is a contiguous (H, b_t) too, re-laid
-only where b_t changes (``resized``).  An array read once per step may be a strided view
-instead: the packed input projection, columns of one (G·H, N) matmul (common.project_inputs).
+only where b_t changes (``resized``).  An array touched only once or twice per step may be a
+strided view instead, the columns of one (G·H, N) matrix (``Steps.columns``): the packed input
+projection (common.project_inputs), and the LSTM's gate gradients, which the weight-gradient
+products then read as one matrix.
 """
 from __future__ import annotations
 
@@ -65,7 +67,7 @@ class Steps:
 
     def columns(self, xp, F: int, dtype):
         """A pooled gate-major (F, N) buffer and its per-step column blocks (F, b_t): strided views (rows of b_t),
-        written by the loop and read as one matrix by the products over all steps (no ``gate_major`` copy)."""
+        read or written by the loop, and read as one matrix by the products over all steps (no ``gate_major`` copy)."""
         buffer = self.empty(xp, (F, self.n), dtype)
         return buffer, [buffer[:, o: o + b] for o, b in zip(self.offsets, self.rows)]
 
