@@ -24,7 +24,7 @@ import argparse
 
 import numpy as np
 from bench_rnn import ours, theirs
-from common import interleaved_processes, machine_line
+from common import interleaved_processes, machine_line, threads_held
 
 
 def products(batch: int, hidden: int, seq: int, features: int):
@@ -62,26 +62,12 @@ def main() -> None:
     shape = (batch, hidden, seq, args.input)
     sides = {"ours step": (ours, ("LSTM", "fused") + shape), "ours products": (products, shape),
              "torch step": (theirs, ("LSTM", False) + shape)}
-    if args.threads:
-        sides = {k: (limited, (args.threads, f, a)) for k, (f, a) in sides.items()}
     print(machine_line())
     print(f"LSTM B{batch} H{hidden} T{seq} input {args.input}, float32, threads {args.threads or 'default'}; "
           f"ms per training step, median (min–max) of {args.samples}")
-    t = interleaved_processes(sides, repeats=args.samples, warmup=3)
+    t = interleaved_processes(threads_held(sides, args.threads), repeats=args.samples, warmup=3)
     for name, (med, lo, hi) in t.items():
         print(f"{name:14} {med * 1e3:7.2f} ({lo * 1e3:.1f}–{hi * 1e3:.1f})  {med / t['torch step'][0]:5.2f}× torch")
-
-
-def limited(threads: int, factory, args):
-    """``factory(*args)`` with NumPy's BLAS and torch each held to ``threads`` threads in this process."""
-    from threadpoolctl import threadpool_limits
-    threadpool_limits(threads)
-    try:
-        import torch
-        torch.set_num_threads(threads)
-    except ImportError:  # pragma: no cover
-        pass
-    return factory(*args)
 
 
 if __name__ == "__main__":

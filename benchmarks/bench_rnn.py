@@ -12,15 +12,19 @@ medians (min–max) over the samples.
     python benchmarks/bench_rnn.py --packed-only     # only the packed-vs-padded table
 
 A second table times our fused layers on a packed batch whose lengths are
-uniform in [1, T] against the same batch padded to T (issue 12: the packed
-step skips the padding, so it should take about half the time).
+uniform in [1, T] against the same batch padded to T (the packed step skips the
+padding: about half the rows), and against half the batch padded to T: as many
+rows as the packed batch and the same T steps, no packing at all (how close the
+packed step comes to paying for its real rows only).
+
+    python benchmarks/bench_rnn.py --packed-only --threads 1   # one BLAS thread per side
 """
 from __future__ import annotations
 
 import argparse
 
 import numpy as np
-from common import interleaved_processes, machine_line
+from common import interleaved_processes, machine_line, threads_held
 
 import tinygrad_rnn as tr
 from tinygrad_rnn import nn, optim
@@ -56,24 +60,28 @@ def ours(kind: str, impl: str, batch: int, hidden: int, seq: int, features: int)
     return step
 
 
-def packed_or_padded(kind: str, packed: bool, batch: int, hidden: int, seq: int, features: int):
-    """Our fused training step on a batch with lengths uniform in [1, seq]: packed, or padded to seq."""
+def packed_or_padded(kind: str, layout: str, batch: int, hidden: int, seq: int, features: int):
+    """Our fused training step on a batch with lengths uniform in [1, seq]: ``layout`` "packed", or "padded" to
+    seq; or "half": the first batch/2 sequences padded to seq (as many rows as the packed batch, padding-free)."""
     from tinygrad_rnn.nn.utils.rnn import pack_padded_sequence
     x, w = data(batch, hidden, seq, features)
     lengths = np.sort(np.random.default_rng(1).integers(1, seq + 1, batch))[::-1].copy()
+    if layout == "half":
+        x, w = x[:, : batch // 2].copy(), w[:, : batch // 2].copy()
     tr.manual_seed(0)
     model = getattr(nn, kind)(x.shape[2], hidden)
     opt = optim.Adam(model.parameters(), lr=1e-3)
-    xt = tr.Tensor(x)
-    rows = pack_padded_sequence(tr.Tensor(w), lengths).data.shape[0]
-    wt = tr.Tensor(np.random.default_rng(2).standard_normal((rows, hidden)).astype(np.float32))
+    xt, wt = tr.Tensor(x), tr.Tensor(w)
+    if layout == "packed":
+        rows = int(lengths.sum())
+        wt = tr.Tensor(np.random.default_rng(2).standard_normal((rows, hidden)).astype(np.float32))
 
     def step():
-        if packed:
+        if layout == "packed":
             out = model(pack_padded_sequence(xt, lengths))[0].data
-            loss = (out * wt).mean()
         else:
-            loss = (model(xt)[0] * tr.Tensor(w)).mean()
+            out = model(xt)[0]
+        loss = (out * wt).mean()
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -114,28 +122,31 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=20)
     p.add_argument("--no-unrolled", action="store_true", help="skip the unrolled/cell-loop comparison")
     p.add_argument("--packed-only", action="store_true", help="only the packed-vs-padded table")
+    p.add_argument("--threads", type=int, default=None, help="BLAS/torch threads (default: theirs)")
     args = p.parse_args()
     if torch is None:
         raise SystemExit("bench_rnn.py compares against PyTorch: pip install torch==2.13.0")
     print(machine_line())
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; float32; ms per training step, "
+    threads = args.threads or torch.get_num_threads()
+    print(f"torch {torch.__version__}, {threads} threads; float32; ms per training step, "
           f"median (min–max) of {args.samples}\n")
     head = f"{'config':16} {'layer':5} {'ours fused':>20} {'torch nn':>20} {'ratio':>6}"
     if not args.no_unrolled:
         head += f" {'ours unrolled':>20} {'torch cell loop':>20} {'ratio':>6}"
     if not args.packed_only:
         compare_with_torch(args, head)
-    print(f"\n{'config':16} {'layer':5} {'fused, packed':>20} {'fused, padded':>20} {'ratio':>6}   "
-          "(lengths uniform in [1, T])")
+    print(f"\n{'config':16} {'layer':5} {'fused, packed':>20} {'fused, padded':>20} {'ratio':>6} "
+          f"{'padded, half batch':>20} {'ratio':>6}   (lengths uniform in [1, T])")
     for cfg in args.configs:
         batch, hidden, seq = map(int, cfg.split(","))
         for kind in KINDS:
-            sides = {name: (packed_or_padded, (kind, name == "packed", batch, hidden, seq, args.input))
-                     for name in ("packed", "padded")}
-            t = interleaved_processes(sides, repeats=args.samples, warmup=3)
+            sides = {name: (packed_or_padded, (kind, name, batch, hidden, seq, args.input))
+                     for name in ("packed", "padded", "half")}
+            t = interleaved_processes(threads_held(sides, args.threads), repeats=args.samples, warmup=3)
             ms = {k: f"{v[0] * 1e3:6.2f} ({v[1] * 1e3:.1f}–{v[2] * 1e3:.1f})" for k, v in t.items()}
             print(f"B{batch} H{hidden} T{seq:<5} {kind:5} {ms['packed']:>20} {ms['padded']:>20} "
-                  f"{t['packed'][0] / t['padded'][0]:5.2f}×", flush=True)
+                  f"{t['packed'][0] / t['padded'][0]:5.2f}× {ms['half']:>20} {t['half'][0] / t['padded'][0]:5.2f}×",
+                  flush=True)
 
 
 def compare_with_torch(args, head: str) -> None:
@@ -148,7 +159,7 @@ def compare_with_torch(args, head: str) -> None:
             if not args.no_unrolled:
                 sides["unrolled"] = (ours, (kind, "unrolled") + shape)
                 sides["cells"] = (theirs, (kind, True) + shape)
-            t = interleaved_processes(sides, repeats=args.samples, warmup=3)
+            t = interleaved_processes(threads_held(sides, args.threads), repeats=args.samples, warmup=3)
             ms = {k: f"{v[0] * 1e3:6.2f} ({v[1] * 1e3:.1f}–{v[2] * 1e3:.1f})" for k, v in t.items()}
             line = f"B{batch} H{hidden} T{seq:<5} {kind:5} {ms['fused']:>20} {ms['torch']:>20} " \
                    f"{t['fused'][0] / t['torch'][0]:5.2f}×"

@@ -99,3 +99,20 @@ def machine_line() -> str:
 def fmt(t: tuple, scale: float = 1e6, unit: str = "µs") -> str:
     med, lo, hi = t
     return f"{med * scale:8.1f} {unit} ({lo * scale:.1f}–{hi * scale:.1f})"
+
+
+def limited(threads: int, factory, args):
+    """``factory(*args)`` with NumPy's BLAS and torch each held to ``threads`` threads in this process."""
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(threads)
+    try:
+        import torch
+        torch.set_num_threads(threads)
+    except ImportError:  # pragma: no cover
+        pass
+    return factory(*args)
+
+
+def threads_held(sides: dict, threads: int | None) -> dict:
+    """The sides, each held to ``threads`` BLAS/torch threads in its process (None: as they are)."""
+    return sides if not threads else {k: (limited, (threads, f, a)) for k, (f, a) in sides.items()}

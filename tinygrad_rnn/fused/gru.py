@@ -19,7 +19,7 @@ Packed (``batch_sizes``, see steps.py), sequence j of length L_j runs steps t < 
     the forward step as above for j < b_t;   h_n[j] = h_{L_j}[j]
     δh_t[j] = g_t[j] + [j < b_{t+1}] (δh_{t+1} ⊙ z_{t+1} + W_hhᵀ δq_{t+1})[j] + [t = L_j - 1] g_n[j]
 and every sum over t runs over the N = Σ_t b_t rows that exist (no step or gradient for j ≥ b_t).
-The loop holds δh as (H, b_t): columns are added where b_t grows (going back in time).
+The loop holds δh as (H, b_t): columns are added where b_t grows (going back in time, ``widened``).
 Unlike the RNN and LSTM, the input and recurrent gradients differ (r gates
 only the recurrent part of n), so b_ih and b_hh get different gradients.
 The r and z thirds of b_hh sit outside any gate, so forward adds them to the
@@ -31,7 +31,7 @@ from __future__ import annotations
 from ..backend import array_module
 from ..ops.unary import sigmoid_
 from .common import FusedFunction, empty, project_inputs, weight_grads
-from .steps import Steps, resized
+from .steps import Steps, widened
 from .workspace import WORKSPACE
 
 
@@ -95,9 +95,7 @@ class FusedGRU(FusedFunction):
         last = None
         for t in range(steps.T - 1, -1, -1):
             b = steps.rows[t]
-            if b != last:  # more sequences from here: those that end at step t start from g_n
-                if last is not None:
-                    dh = resized(xp, dh, b, 0 if g_n is None else g_n[last:b].T)
+            if b != last:
                 through_n, slope, dh_recurrent = [xp.empty((H, b), out.dtype) for _ in range(3)]
                 last = b
             gates_t, d_recurrent_t = gates[t], d_recurrent[t]
@@ -119,7 +117,9 @@ class FusedGRU(FusedFunction):
             xp.multiply(dn, r, out=d_recurrent_t[2 * H:])    # δq_n = δn r
             xp.matmul(w_hh.T, d_recurrent_t, out=dh_recurrent)  # δh_{t-1} = δh_t z + W_hhᵀ δq
             dh *= z
-            dh += dh_recurrent
+            dh_before = widened(xp, dh, steps.rows[t - 1] if t else b, g_n)  # packed: more rows where sequences
+            xp.add(dh, dh_recurrent, out=dh_before[:, :b])                       # end at t-1 (they start from g_n)
+            dh = dh_before
         d_recurrent_by_gate = steps.gate_major(d_recurrent_buffer, d_recurrent)
         d_input_n_by_gate = steps.gate_major(d_input_n_buffer, d_input_n)
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_recurrent_by_gate, x, h0, out, w_ih,

@@ -21,8 +21,8 @@ Packed (``batch_sizes``, see steps.py), sequence j of length L_j runs steps t < 
     δh_t[j] = g_t[j] + [j < b_{t+1}] (W_hhᵀ δa_{t+1})[j] + [t = L_j - 1] g_h[j]
     δc_t[j] += [j < b_{t+1}] δc_{t+1}[j] ⊙ f_{t+1}[j] + [t = L_j - 1] g_c[j]   (before the δh_t term)
 and every sum over t runs over the N = Σ_t b_t rows that exist (no step or gradient for j ≥ b_t).
-The loop holds δh, δc (and forward c) as (H, b_t): columns are added (backward) or dropped
-(forward) where b_t changes.
+The loop holds δh, δc (and forward c) as (H, b_t): columns are added (backward, ``widened``) or
+dropped (forward) where b_t changes.
 
 What forward keeps for backward is exactly those local derivatives: the
 stacked ∂(c_t, c_t, c_t, h_t)/∂(a_i, a_f, a_g, a_o) (4H per step), ∂h_t/∂c_t
@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from ..backend import array_module
 from .common import FusedFunction, empty, project_inputs, weight_grads
-from .steps import Steps, resized
+from .steps import Steps, widened
 from .workspace import WORKSPACE
 
 
@@ -73,14 +73,14 @@ class FusedLSTM(FusedFunction):
         (dh_dc_buffer, dh_dc), (forget_buffer, forget) = (steps.blocks(xp, H, dtype) for _ in "ab")
         hs_buffer, hs = steps.blocks(xp, H, dtype, pooled=False)
         gates_buffer = empty(xp, (4 * H * B,), dtype)
-        c = xp.array(c0.T, dtype=dtype, order="C")  # c_t (H, b_t), updated in place
-        c_n = c if not steps.packed else xp.empty_like(c)  # each sequence's last c, saved as it ends
+        c = c0.T.astype(dtype, copy=False)  # c_{t-1} (H, b_t): each step's c_t is a fresh array
+        c_n = xp.empty((B, H), dtype)  # each sequence's last c, saved as it ends
         h, last = h0.T, None
         for t, b in enumerate(steps.rows):
-            if b != last:  # fewer sequences from here: keep the ended ones' c_n, then c on b_t columns
+            if b != last:  # fewer sequences from here: keep the ended ones' c_n; c_{t-1} of the others, a view
                 if last is not None:
-                    c_n[:, b:last] = c[:, b:]
-                    c = resized(xp, c, b, None)
+                    c_n[b:last] = c[:, b:].T
+                    c = c[:, :b]
                 gates_t = gates_buffer[: 4 * H * b].reshape(4 * H, b)
                 input_cell_t, tanh_ct = xp.empty((H, b), dtype), xp.empty((H, b), dtype)
                 last = b
@@ -97,7 +97,7 @@ class FusedLSTM(FusedFunction):
             local[: 2 * H] *= gates_t[: 2 * H]
             local[:H] *= g                                      # ∂c_t/∂a_i = g i(1-i)
             local[H: 2 * H] *= c                                # ∂c_t/∂a_f = c_{t-1} f(1-f)
-            c *= f                                              # c_t = f c_{t-1} + i g
+            c = f * c                                           # c_t = f c_{t-1} + i g
             xp.multiply(i, g, out=input_cell_t)
             c += input_cell_t
             xp.tanh(c, out=tanh_ct)
@@ -113,13 +113,12 @@ class FusedLSTM(FusedFunction):
             xp.multiply(h_t, tanh_ct, out=dh_dc_t)              # ∂h_t/∂c_t = o (1 - tanh² c_t) = o - h_t tanh(c_t)
             xp.subtract(o, dh_dc_t, out=dh_dc_t)
             forget[t][...] = f                                  # ∂c_t/∂c_{t-1}
-        if steps.packed:
-            c_n[:, :last] = c
+        c_n[:last] = c.T
         WORKSPACE.give(gates_buffer, *([projected_buffer] if steps.packed else []))
         out = steps.from_blocks(hs_buffer, hs)  # the states are kept once, in the output
         self.saved = (x, h0, w_ih, w_hh, partials, dh_dc, forget, out, steps, bool(biases))
         self.scratch = (partials_buffer, dh_dc_buffer, forget_buffer)
-        return out, steps.final_states(steps.flat(out)), c_n.T.copy()
+        return out, steps.final_states(steps.flat(out)), c_n
 
     def backward(self, g, g_h, g_c):
         x, h0, w_ih, w_hh, partials, dh_dc, forget, out, steps, has_bias = self.saved
@@ -133,10 +132,7 @@ class FusedLSTM(FusedFunction):
         last = None
         for t in range(steps.T - 1, -1, -1):
             b = steps.rows[t]
-            if b != last:  # more sequences from here: those that end at step t start from g_h, g_c
-                if last is not None:
-                    dh = resized(xp, dh, b, 0 if g_h is None else g_h[last:b].T)
-                    dc = resized(xp, dc, b, 0 if g_c is None else g_c[last:b].T)
+            if b != last:
                 dc_from_h = xp.empty((H, b), out.dtype)
                 last = b
             d_gates_t, local = d_gates[t], partials[t]
@@ -147,8 +143,11 @@ class FusedLSTM(FusedFunction):
             xp.multiply(dc, local[: 3 * H].reshape(3, H, b),    # [δa_i, δa_f, δa_g] = δc_t ⊙ ∂c_t/∂[a_i, a_f, a_g]
                         out=d_gates_t[: 3 * H].reshape(3, H, b))
             xp.multiply(dh, local[3 * H:], out=d_gates_t[3 * H:])  # δa_o = δh_t ⊙ ∂h_t/∂a_o
-            dc *= forget[t]                                     # δc_{t-1} = δc_t ⊙ f
-            xp.matmul(w_hh.T, d_gates_t, out=dh)                # W_hhᵀ δa_t: δh_{t-1} (less g), or dL/dh_0
+            b_before = steps.rows[t - 1] if t else b            # packed: more rows where sequences end at t-1
+            dc_before = widened(xp, dc, b_before, g_c)          # (those start from g_h, g_c)
+            xp.multiply(dc, forget[t], out=dc_before[:, :b])    # δc_{t-1} = δc_t ⊙ f
+            dc, dh = dc_before, widened(xp, dh, b_before, g_h)
+            xp.matmul(w_hh.T, d_gates_t, out=dh[:, :b])         # W_hhᵀ δa_t: δh_{t-1} (less g), or dL/dh_0
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_gates_buffer, x, h0, out, w_ih, steps=steps,
                                                       input_grad=self.input_needs_grad())
         WORKSPACE.give(*([] if g is None else [g_buffer]), d_gates_buffer)

@@ -13,13 +13,17 @@ Inside the LSTM and GRU loops the per-step arrays are *hidden-major* blocks, (F,
 step t's block is contiguous (``Steps.blocks``), so each gate, block[:H] or block[H:2H],
 is one contiguous run, and the many small elementwise operations run on contiguous
 memory (2-4× faster in NumPy than on column slices of a (F, B) or (b_t, G·H) array).  The
-loop's running state (forward c, backward δh and δc) is a contiguous (H, b_t) too, re-laid
-only where b_t changes (``resized``).  An array touched only once or twice per step may be a
-strided view instead, the columns of one (G·H, N) matrix (``Steps.columns``): the packed input
+loop's running state (forward c, backward δh and δc) is a contiguous (H, b_t) too: forward
+drops the ended sequences' columns by reading its first b_t columns (a view) into the next,
+fresh c_t; backward writes the next δh, δc into the first columns of a wider array where b_t
+grows (``widened``).  An array touched only once or twice per step may be a strided view
+instead, the columns of one (G·H, N) matrix (``Steps.columns``): the packed input
 projection (common.project_inputs), and the LSTM's gate gradients, which the weight-gradient
 products then read as one matrix.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -46,7 +50,7 @@ class Steps:
         rows (see Workspace.empty: N changes nearly every batch, T·B seldom)."""
         if not self.packed:
             return WORKSPACE.empty(xp, shape, dtype)
-        return WORKSPACE.empty(xp, shape, dtype, capacity=self.T * self.B * (int(np.prod(shape)) // max(self.n, 1)))
+        return WORKSPACE.empty(xp, shape, dtype, capacity=self.T * self.B * (math.prod(shape) // max(self.n, 1)))
 
     def flat(self, a):
         """(T, B, F) or (N, F) → (N, F), a view."""
@@ -125,15 +129,16 @@ class Steps:
         return out_flat[array_module(out_flat).asarray(index)]
 
 
-def resized(xp, a, b: int, new_columns):
-    """a (F, b') as a contiguous (F, b): its first min(b, b') columns, then ``new_columns`` (F, b - b') if b > b'.
+def widened(xp, a, b: int, g_final):
+    """The running gradient ``a`` (F, b') of step t as the (F, b) one of step t-1, b ≥ b' (a packed batch, going back).
 
-    The running state of a loop over a packed batch: forward drops the columns of the sequences that
-    have ended, backward adds those that end at this step (their gradient starts there).
+    ``a`` itself when b = b'.  Else a fresh array: its columns b'..b-1 are the sequences whose last step is t-1,
+    whose gradient starts there from the final-state output's, g_final[b':b]ᵀ (zeros when None); the caller writes
+    its first b' columns.
     """
+    kept = a.shape[1]
+    if b == kept:
+        return a
     out = xp.empty((a.shape[0], b), a.dtype)
-    kept = min(b, a.shape[1])
-    out[:, :kept] = a[:, :kept]
-    if b > kept:
-        out[:, kept:] = new_columns
+    out[:, kept:] = 0 if g_final is None else g_final[kept:b].T
     return out

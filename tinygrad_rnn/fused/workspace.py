@@ -14,6 +14,8 @@ allocated on one GPU is never handed to a computation on another.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..backend import current_device_key, device_key
@@ -35,7 +37,7 @@ class Workspace:
             # pooled as (capacity, 1, ...), of the request's rank: arrays of different ranks (a loop's per-step
             # blocks, flat; a (G, N) matrix) keep pools of their own, as exact shapes did (sharing cost ~5 %)
             pooled = self.empty(xp, (capacity,) + (1,) * (len(shape) - 1), dtype)
-            return pooled.reshape(-1)[: int(np.prod(shape))].reshape(shape)
+            return pooled.reshape(-1)[: math.prod(shape)].reshape(shape)
         stack = self.free.get((current_device_key(xp), tuple(shape), np.dtype(dtype).str))
         return stack.pop() if stack else xp.empty(shape, dtype=dtype)
 
