@@ -34,14 +34,19 @@ def test_gradcheck_of_every_input(name, bias):
 
 
 @pytest.mark.parametrize("name", sorted(FUSED))
-def test_gradcheck_on_packed_data(name):
-    """Packed (``batch_sizes``): x is torch's packed data (N, I), step t its b_t rows; every input differentiates."""
+@pytest.mark.parametrize("batch_sizes", [[3, 2, 2, 1], [6, 5, 3, 2, 1]])
+def test_gradcheck_on_packed_data(name, batch_sizes):
+    """Packed (``batch_sizes``): x is torch's packed data (N, I), step t its b_t rows; every input differentiates.
+
+    [3, 2, 2, 1]: lengths 4, 3, 1.  [6, 5, 3, 2, 1]: lengths 5, 4, 3, 2, 2, 1, which the LSTM and GRU run on
+    6, 6, 4, 4, 4 columns (two runs of one width, with added columns at every step but the first; steps.py).
+    """
     fn, _, _, options = FUSED[name]
-    batch_sizes = [3, 2, 2, 1]  # lengths 4, 3, 1: N = 8 rows
-    args = inputs(name, T=1, B=3, seed=2)
-    args[0] = tr.Tensor(np.random.default_rng(3).standard_normal((sum(batch_sizes), 3)) * 0.7, requires_grad=True)
+    B, N = batch_sizes[0], sum(batch_sizes)
+    args = inputs(name, T=1, B=B, seed=2)
+    args[0] = tr.Tensor(np.random.default_rng(3).standard_normal((N, 3)) * 0.7, requires_grad=True)
     out = fn.apply(*args, batch_sizes=batch_sizes, **options)
-    assert out[0].shape == (8, 4) and all(s.shape == (3, 4) for s in out[1:])
+    assert out[0].shape == (N, 4) and all(s.shape == (B, 4) for s in out[1:])
     assert tr.gradcheck(lambda *a: fn.apply(*a, batch_sizes=batch_sizes, **options), args)
 
 

@@ -48,25 +48,17 @@ def empty(xp, shape, dtype):
 
 
 def project_inputs(x, w_ih, b, steps):
-    """W_ih x_tᵀ (+ b) for every step, hidden-major, in one matmul: (pooled buffer, its per-step (G, b_t) views).
-
-    Padded x (T, B, I): one batched matmul into a (T, G, B) buffer, whose blocks the loop then reuses.
-    Packed x (N, I): one matmul into a (G, N) buffer, step t its columns o_t.. (a strided view, read once
-    per step; transposing each step's rows into a contiguous block would cost more than the matmul).
+    """W_ih x_tᵀ (+ b) for every step, hidden-major: (pooled buffer, its per-step (G, b_t) blocks), which the
+    loop then reuses.  One batched matmul per run of steps of one width (see steps.py): one in all when padded.
     """
     xp = array_module(x)
-    dtype = xp.result_type(x, w_ih)
-    if not steps.packed:
-        buffer, blocks = steps.blocks(xp, w_ih.shape[0], dtype)
-        xp.matmul(w_ih, x.transpose(0, 2, 1), out=buffer)
+    G, x_flat = w_ih.shape[0], steps.flat(x)
+    buffer, blocks = steps.blocks(xp, G, xp.result_type(x, w_ih))
+    for (k, width, first, end), run in zip(steps.runs, steps.by_run(buffer, G)):
+        xp.matmul(w_ih, x_flat[first: end].reshape(k, width, x_flat.shape[1]).transpose(0, 2, 1), out=run)
         if b is not None:
-            buffer += b[:, None]
-        return buffer, blocks
-    buffer, columns = steps.columns(xp, w_ih.shape[0], dtype)
-    xp.matmul(w_ih, x.T, out=buffer)
-    if b is not None:
-        buffer += b[:, None]
-    return buffer, columns
+            run += b[:, None]
+    return buffer, blocks
 
 
 def weight_grads(dq, x, h0, out, w_ih, dp_tail=None, steps=None, input_grad=True):
@@ -100,4 +92,4 @@ def weight_grads(dq, x, h0, out, w_ih, dp_tail=None, steps=None, input_grad=True
         dx = dq[:shared].T @ w_ih[:shared] + dp_tail.T @ w_ih[shared:] if input_grad else None
         dw_ih = xp.concatenate([dq[:shared] @ x_flat, dp_tail @ x_flat])
         db_ih = xp.concatenate([db_hh[:shared], dp_tail @ ones])
-    return None if dx is None else steps.like_input(dx), dw_ih, dw_hh, db_ih, db_hh
+    return None if dx is None else steps.like_input(steps.narrow(dx)), dw_ih, dw_hh, db_ih, db_hh

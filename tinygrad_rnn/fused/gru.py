@@ -31,7 +31,7 @@ from __future__ import annotations
 from ..backend import array_module
 from ..ops.unary import sigmoid_
 from .common import FusedFunction, empty, project_inputs, weight_grads
-from .steps import Steps, widened
+from .steps import WIDTH_MULTIPLE, Steps, start_gradients, widened
 from .workspace import WORKSPACE
 
 
@@ -43,16 +43,15 @@ class FusedGRU(FusedFunction):
 
     def forward(self, x, h0, w_ih, w_hh, *biases, batch_sizes=None):
         xp = array_module(x)
-        steps = Steps(x, batch_sizes)  # step t: its b_t rows only, hidden-major blocks (F, b_t) (see steps.py)
-        B, H = steps.B, w_hh.shape[1]
+        steps = Steps(x, batch_sizes, multiple=WIDTH_MULTIPLE)  # step t: hidden-major blocks (F, b_t) (steps.py)
+        x, B, H = steps.widen(x), steps.B, w_hh.shape[1]
         b_in = b_hn = None
         if biases:
             b_in, b_hn = biases[0].copy(), biases[1][2 * H:, None]
             b_in[: 2 * H] += biases[1][: 2 * H]
-        # p (+ b_hr, b_hz) in projected[t], then [r, z, n] in gates[t] (padded: the same array, see project_inputs)
-        projected_buffer, projected = project_inputs(x, w_ih, b_in, steps)
-        dtype = projected_buffer.dtype
-        gates_buffer, gates = (projected_buffer, projected) if not steps.packed else steps.blocks(xp, 3 * H, dtype)
+        # p (+ b_hr, b_hz) in projected[t], then overwritten by [r, z, n] in gates[t] (one array)
+        gates_buffer, gates = project_inputs(x, w_ih, b_in, steps)
+        projected, dtype = gates, gates_buffer.dtype
         (hs_buffer, hs), (q_ns_buffer, q_ns) = steps.blocks(xp, H, dtype, pooled=False), steps.blocks(xp, H, dtype)
         recurrent_buffer = empty(xp, (3 * H * B,), dtype)       # q = W_hh h_{t-1} (+ b_hn)
         h, last = h0.T, None
@@ -76,25 +75,28 @@ class FusedGRU(FusedFunction):
             xp.subtract(h[:, :b], n, out=z_h_minus_n_t)      # h_t = n + z (h_{t-1} - n)
             z_h_minus_n_t *= z
             h = xp.add(n, z_h_minus_n_t, out=hs[t])
-        WORKSPACE.give(recurrent_buffer, *([projected_buffer] if steps.packed else []))
-        out = steps.from_blocks(hs_buffer, hs)  # the states are kept once, in the output; hs is dropped
+        WORKSPACE.give(recurrent_buffer)
+        out = steps.from_blocks(hs_buffer, H)  # the states, kept once: in the output, unless rounded (steps.py)
+        states = steps.narrow(out)
         self.saved = (x, h0, w_ih, w_hh, gates, q_ns, out, steps, bool(biases))
         self.scratch = (gates_buffer, q_ns_buffer)
-        return out, steps.final_states(steps.flat(out))
+        return steps.like_input(states), steps.final_states(states)
 
     def backward(self, g, g_n):
         x, h0, w_ih, w_hh, gates, q_ns, out, steps, has_bias = self.saved
         xp = array_module(out)
-        H, b = w_hh.shape[1], steps.rows[-1]
+        H = w_hh.shape[1]
         hs_buffer, hs = steps.to_blocks(out)  # hidden-major: the states h_t, and below the upstream gradient
-        g_buffer, g = (None, None) if g is None else steps.to_blocks(g)
+        g_buffer, g = (None, None) if g is None else steps.to_blocks(steps.widen(g))
         # δq = [δr, δz, δn r] (the recurrent part's gradient) and δp_n = δn; δp = [δr, δz, δp_n]
         (d_recurrent_buffer, d_recurrent), (d_input_n_buffer, d_input_n) = (steps.blocks(xp, G * H, out.dtype)
                                                                             for G in (3, 1))
-        dh = xp.zeros((H, b), out.dtype) if g_n is None else xp.array(g_n[:b].T, dtype=out.dtype, order="C")  # g_n
-        last = None
+        dh, last, running = xp.zeros((H, steps.rows[-1]), out.dtype), None, 0
         for t in range(steps.T - 1, -1, -1):
             b = steps.rows[t]
+            if steps.real_rows[t] != running:  # sequences whose last step is t: δh_t = g_n to start
+                start_gradients(dh, g_n, running, steps.real_rows[t])
+                running = steps.real_rows[t]
             if b != last:
                 through_n, slope, dh_recurrent = [xp.empty((H, b), out.dtype) for _ in range(3)]
                 last = b
@@ -117,11 +119,11 @@ class FusedGRU(FusedFunction):
             xp.multiply(dn, r, out=d_recurrent_t[2 * H:])    # δq_n = δn r
             xp.matmul(w_hh.T, d_recurrent_t, out=dh_recurrent)  # δh_{t-1} = δh_t z + W_hhᵀ δq
             dh *= z
-            dh_before = widened(xp, dh, steps.rows[t - 1] if t else b, g_n)  # packed: more rows where sequences
-            xp.add(dh, dh_recurrent, out=dh_before[:, :b])                       # end at t-1 (they start from g_n)
+            dh_before = widened(xp, dh, steps.rows[t - 1] if t else b)  # packed: step t-1 may have more columns
+            xp.add(dh, dh_recurrent, out=dh_before[:, :b])
             dh = dh_before
-        d_recurrent_by_gate = steps.gate_major(d_recurrent_buffer, d_recurrent)
-        d_input_n_by_gate = steps.gate_major(d_input_n_buffer, d_input_n)
+        d_recurrent_by_gate = steps.gate_major(d_recurrent_buffer, 3 * H)
+        d_input_n_by_gate = steps.gate_major(d_input_n_buffer, H)
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_recurrent_by_gate, x, h0, out, w_ih,
                                                       dp_tail=d_input_n_by_gate, steps=steps,
                                                       input_grad=self.input_needs_grad())

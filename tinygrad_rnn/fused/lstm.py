@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from ..backend import array_module
 from .common import FusedFunction, empty, project_inputs, weight_grads
-from .steps import Steps, widened
+from .steps import WIDTH_MULTIPLE, Steps, start_gradients, widened
 from .workspace import WORKSPACE
 
 
@@ -59,27 +59,27 @@ class FusedLSTM(FusedFunction):
 
     def forward(self, x, h0, c0, w_ih, w_hh, *biases, batch_sizes=None):
         xp = array_module(x)
-        steps = Steps(x, batch_sizes)  # step t: its b_t rows only, hidden-major blocks (F, b_t) (see steps.py)
-        B, H = steps.B, w_hh.shape[1]
-        # projected[t]: the input part of the pre-activations (σ rows halved); partials[t]: ∂(c,c,c,h)/∂a of step t
-        # (padded: one array, each step's block overwritten once read; packed: apart, see project_inputs)
-        projected_buffer, projected = project_inputs(x, halve_sigmoid_rows(w_ih, H),
-                                                     halve_sigmoid_rows(biases[0] + biases[1], H) if biases else None,
-                                                     steps)
-        dtype = projected_buffer.dtype
-        partials_buffer, partials = ((projected_buffer, projected) if not steps.packed
-                                     else steps.blocks(xp, 4 * H, dtype))
+        steps = Steps(x, batch_sizes, multiple=WIDTH_MULTIPLE)  # step t: hidden-major blocks (F, b_t) (steps.py)
+        x, B, H = steps.widen(x), steps.B, w_hh.shape[1]
+        # projected[t]: the input part of the pre-activations (σ rows halved), then overwritten by partials[t],
+        # ∂(c,c,c,h)/∂a of step t (one array: each step's block is read before it is written)
+        partials_buffer, partials = project_inputs(x, halve_sigmoid_rows(w_ih, H),
+                                                   halve_sigmoid_rows(biases[0] + biases[1], H) if biases else None,
+                                                   steps)
+        projected, dtype = partials, partials_buffer.dtype
         w_hh_halved = halve_sigmoid_rows(w_hh, H)
         (dh_dc_buffer, dh_dc), (forget_buffer, forget) = (steps.blocks(xp, H, dtype) for _ in "ab")
         hs_buffer, hs = steps.blocks(xp, H, dtype, pooled=False)
         gates_buffer = empty(xp, (4 * H * B,), dtype)
         c = c0.T.astype(dtype, copy=False)  # c_{t-1} (H, b_t): each step's c_t is a fresh array
         c_n = xp.empty((B, H), dtype)  # each sequence's last c, saved as it ends
-        h, last = h0.T, None
+        h, last, running = h0.T, None, B
         for t, b in enumerate(steps.rows):
-            if b != last:  # fewer sequences from here: keep the ended ones' c_n; c_{t-1} of the others, a view
+            if steps.real_rows[t] != running:  # sequences running..b_t-1 ended at step t-1: keep their c_n
+                c_n[steps.real_rows[t]: running] = c[:, steps.real_rows[t]: running].T
+                running = steps.real_rows[t]
+            if b != last:  # fewer columns from here: c_{t-1} of the others, a view
                 if last is not None:
-                    c_n[b:last] = c[:, b:].T
                     c = c[:, :b]
                 gates_t = gates_buffer[: 4 * H * b].reshape(4 * H, b)
                 input_cell_t, tanh_ct = xp.empty((H, b), dtype), xp.empty((H, b), dtype)
@@ -113,25 +113,28 @@ class FusedLSTM(FusedFunction):
             xp.multiply(h_t, tanh_ct, out=dh_dc_t)              # ∂h_t/∂c_t = o (1 - tanh² c_t) = o - h_t tanh(c_t)
             xp.subtract(o, dh_dc_t, out=dh_dc_t)
             forget[t][...] = f                                  # ∂c_t/∂c_{t-1}
-        c_n[:last] = c.T
-        WORKSPACE.give(gates_buffer, *([projected_buffer] if steps.packed else []))
-        out = steps.from_blocks(hs_buffer, hs)  # the states are kept once, in the output
+        c_n[:running] = c[:, :running].T
+        WORKSPACE.give(gates_buffer)
+        out = steps.from_blocks(hs_buffer, H)  # the states, kept once: in the output, unless rounded (steps.py)
+        states = steps.narrow(out)
         self.saved = (x, h0, w_ih, w_hh, partials, dh_dc, forget, out, steps, bool(biases))
         self.scratch = (partials_buffer, dh_dc_buffer, forget_buffer)
-        return out, steps.final_states(steps.flat(out)), c_n
+        return steps.like_input(states), steps.final_states(states), c_n
 
     def backward(self, g, g_h, g_c):
         x, h0, w_ih, w_hh, partials, dh_dc, forget, out, steps, has_bias = self.saved
         xp = array_module(out)
-        H, b = h0.shape[1], steps.rows[-1]
-        zeros = xp.zeros((H, b), out.dtype)
-        dc = zeros.copy() if g_c is None else xp.array(g_c[:b].T, dtype=out.dtype, order="C")  # δc_T = g_c
-        dh = zeros if g_h is None else xp.array(g_h[:b].T, dtype=out.dtype, order="C")  # g_h
-        g_buffer, g = (None, None) if g is None else steps.to_blocks(g)
+        H = h0.shape[1]
+        dh, dc = (xp.zeros((H, steps.rows[-1]), out.dtype) for _ in "hc")
+        g_buffer, g = (None, None) if g is None else steps.to_blocks(steps.widen(g))
         d_gates_buffer, d_gates = steps.columns(xp, 4 * H, out.dtype)  # δa_t: the columns of step t
-        last = None
+        last, running = None, 0
         for t in range(steps.T - 1, -1, -1):
             b = steps.rows[t]
+            if steps.real_rows[t] != running:  # sequences whose last step is t: δh_t = g_h, δc_t = g_c to start
+                start_gradients(dh, g_h, running, steps.real_rows[t])
+                start_gradients(dc, g_c, running, steps.real_rows[t])
+                running = steps.real_rows[t]
             if b != last:
                 dc_from_h = xp.empty((H, b), out.dtype)
                 last = b
@@ -143,10 +146,10 @@ class FusedLSTM(FusedFunction):
             xp.multiply(dc, local[: 3 * H].reshape(3, H, b),    # [δa_i, δa_f, δa_g] = δc_t ⊙ ∂c_t/∂[a_i, a_f, a_g]
                         out=d_gates_t[: 3 * H].reshape(3, H, b))
             xp.multiply(dh, local[3 * H:], out=d_gates_t[3 * H:])  # δa_o = δh_t ⊙ ∂h_t/∂a_o
-            b_before = steps.rows[t - 1] if t else b            # packed: more rows where sequences end at t-1
-            dc_before = widened(xp, dc, b_before, g_c)          # (those start from g_h, g_c)
+            b_before = steps.rows[t - 1] if t else b            # packed: step t-1 may have more columns
+            dc_before = widened(xp, dc, b_before)
             xp.multiply(dc, forget[t], out=dc_before[:, :b])    # δc_{t-1} = δc_t ⊙ f
-            dc, dh = dc_before, widened(xp, dh, b_before, g_h)
+            dc, dh = dc_before, widened(xp, dh, b_before)
             xp.matmul(w_hh.T, d_gates_t, out=dh[:, :b])         # W_hhᵀ δa_t: δh_{t-1} (less g), or dL/dh_0
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(d_gates_buffer, x, h0, out, w_ih, steps=steps,
                                                       input_grad=self.input_needs_grad())

@@ -24,26 +24,47 @@ products then read as one matrix.
 from __future__ import annotations
 
 import math
+from itertools import accumulate, groupby
 
 import numpy as np
 
 from ..backend import array_module
 from .workspace import WORKSPACE
 
+WIDTH_MULTIPLE = 4  # the LSTM and GRU run each step of a packed batch on a multiple of 4 columns
+
 
 class Steps:
-    """b_t (``rows``) and the first row o_t (``offsets``) of every step; ``packed`` when not all b_t = B."""
+    """The layout of a batch, step by step: step t's rows (``rows``, b_t) start at row o_t (``offsets``) of the
+    flat (N, ·) arrays; ``packed`` when built from torch's ``batch_sizes``.
 
-    def __init__(self, x, batch_sizes=None):
+    ``multiple`` (packed batches, LSTM and GRU): the loop runs step t on w_t ≥ b_t columns, b_t rounded up to a
+    multiple of ``multiple`` (at most B).  Then ``rows``, ``offsets`` and N count those w_t (the *wide* layout),
+    ``real_rows`` keeps the b_t, and ``widen``/``narrow`` move arrays between torch's packed rows and the wide
+    ones (see the module docstring).  ``runs``: (steps, width, first row, end row) of each run of steps of one
+    width, whose blocks are one (steps, F, width) array.
+    """
+
+    def __init__(self, x, batch_sizes=None, multiple: int = 1):
         if batch_sizes is None:  # padded: x (T, B, ·)
             self.T, self.B = x.shape[0], x.shape[1]
-            self.rows = [self.B] * self.T
+            self.real_rows = [self.B] * self.T
         else:                    # packed: x (N, ·)
-            self.rows = [int(b) for b in batch_sizes]
-            self.T, self.B = len(self.rows), self.rows[0]
+            self.real_rows = [int(b) for b in batch_sizes]
+            self.T, self.B = len(self.real_rows), self.real_rows[0]
         self.packed = batch_sizes is not None
-        self.offsets = np.concatenate([[0], np.cumsum(self.rows)]).tolist()
+        self.rows = [min(self.B, -(-b // multiple) * multiple) for b in self.real_rows]
+        self.offsets = list(accumulate(self.rows, initial=0))
         self.n = self.offsets[-1]
+        self.runs, t = [], 0
+        for width, run in groupby(self.rows):
+            k = len(list(run))
+            self.runs.append((k, width, self.offsets[t], self.offsets[t + k]))
+            t += k
+        self.rounded = self.rows != self.real_rows
+        if self.rounded:  # the wide row of each real row: rank j of step t → o_t + j
+            real_offsets = np.repeat(list(accumulate(self.real_rows[:-1], initial=0)), self.real_rows)
+            self.real_index = np.repeat(self.offsets[:-1], self.real_rows) + np.arange(len(real_offsets)) - real_offsets
 
     def empty(self, xp, shape: tuple, dtype):
         """A pooled scratch array whose size is a multiple of the N rows; packed, a view of one pooled for T·B
@@ -60,55 +81,56 @@ class Steps:
         """(N, F) → the layout of the input: (T, B, F) when padded, (N, F) when packed."""
         return flat if self.packed else flat.reshape(self.T, self.B, flat.shape[-1])
 
+    def widen(self, a):
+        """torch's packed rows a (Σ b_t, F) → the wide rows (N, F), zeros in the added ones (``a`` itself unless
+        rounded)."""
+        if not self.rounded:
+            return a
+        xp = array_module(a)
+        out = xp.zeros((self.n, a.shape[-1]), a.dtype)
+        out[xp.asarray(self.real_index)] = a
+        return out
+
+    def narrow(self, a):
+        """The wide rows a (N, F) → torch's packed rows (Σ b_t, F), a fresh array (``a`` itself unless rounded)."""
+        return a if not self.rounded else a[array_module(a).asarray(self.real_index)]
+
+    def by_run(self, buffer, F: int):
+        """A buffer of hidden-major blocks (N·F) → each run of steps of one width w as one (steps, F, w) view."""
+        return [buffer[F * first: F * end].reshape(k, F, width) for k, width, first, end in self.runs]
+
     def blocks(self, xp, F: int, dtype, pooled: bool = True):
         """A buffer (pooled unless ``pooled=False``) and its per-step hidden-major blocks [(F, b_t) contiguous]."""
-        new = (lambda shape: self.empty(xp, shape, dtype)) if pooled else (lambda shape: xp.empty(shape, dtype))
-        if not self.packed:
-            buffer = new((self.T, F, self.B))
-            return buffer, list(buffer)
-        buffer = new((self.n * F,))
-        return buffer, [buffer[F * o: F * (o + b)].reshape(F, b) for o, b in zip(self.offsets, self.rows)]
+        buffer = self.empty(xp, (self.n * F,), dtype) if pooled else xp.empty((self.n * F,), dtype)
+        return buffer, [block for run in self.by_run(buffer, F) for block in run]
 
     def columns(self, xp, F: int, dtype):
         """A pooled gate-major (F, N) buffer and its per-step column blocks (F, b_t): strided views (rows of b_t),
-        read or written by the loop, and read as one matrix by the products over all steps (no ``gate_major`` copy)."""
+        written by the loop, and read as one matrix by the products over all steps (no ``gate_major`` copy)."""
         buffer = self.empty(xp, (F, self.n), dtype)
         return buffer, [buffer[:, o: o + b] for o, b in zip(self.offsets, self.rows)]
 
     def to_blocks(self, a):
         """Batch-major a (T, B, F) or (N, F) → a pooled buffer and its hidden-major blocks (F, b_t): a copy."""
-        buffer, blocks = self.blocks(array_module(a), a.shape[-1], a.dtype)
-        if not self.packed:
-            buffer[...] = a.transpose(0, 2, 1)
-        else:
-            for o, b, block in zip(self.offsets, self.rows, blocks):
-                block[...] = a[o: o + b].T
+        a, F = self.flat(a), a.shape[-1]
+        buffer, blocks = self.blocks(array_module(a), F, a.dtype)
+        for (k, width, first, end), run in zip(self.runs, self.by_run(buffer, F)):
+            run[...] = a[first: end].reshape(k, width, F).transpose(0, 2, 1)
         return buffer, blocks
 
-    def from_blocks(self, buffer, blocks):
-        """Hidden-major blocks (and their buffer) → a fresh batch-major array in the input's layout (an output:
-        never pooled)."""
-        F = buffer.shape[1] if not self.packed else blocks[0].shape[0]
+    def from_blocks(self, buffer, F: int):
+        """A buffer of hidden-major blocks (F, b_t) → a fresh batch-major (N, F) (an output: never pooled)."""
         out = array_module(buffer).empty((self.n, F), buffer.dtype)
-        if not self.packed:
-            out.reshape(self.T, self.B, F)[...] = buffer.transpose(0, 2, 1)
-        else:
-            for o, b, block in zip(self.offsets, self.rows, blocks):
-                out[o: o + b] = block.T
-        return self.like_input(out)
+        for (k, width, first, end), run in zip(self.runs, self.by_run(buffer, F)):
+            out[first: end].reshape(k, width, F)[...] = run.transpose(0, 2, 1)
+        return out
 
-    def gate_major(self, buffer, blocks):
-        """Hidden-major blocks (G, b_t) → a pooled (G, N): the steps side by side, for one matmul over all of them.
-
-        (Padded: rows of B stay whole, so this copy is ~4× faster than a full transpose to (T, B, G).)
-        """
-        G = buffer.shape[1] if not self.packed else blocks[0].shape[0]
+    def gate_major(self, buffer, G: int):
+        """A buffer of hidden-major blocks (G, b_t) → a pooled (G, N): the steps side by side, for one matmul
+        over all of them.  (Each run's rows of w stay whole: ~4× faster than a full transpose to (N, G).)"""
         out = self.empty(array_module(buffer), (G, self.n), buffer.dtype)
-        if not self.packed:
-            out.reshape(G, self.T, self.B)[...] = buffer.transpose(1, 0, 2)
-        else:
-            for o, b, block in zip(self.offsets, self.rows, blocks):
-                out[:, o: o + b] = block
+        for (k, width, first, end), run in zip(self.runs, self.by_run(buffer, G)):
+            out[:, first: end].reshape(G, k, width)[...] = run.transpose(1, 0, 2)
         return out
 
     def previous_states(self, out_flat):
@@ -121,24 +143,28 @@ class Steps:
         return out_flat[array_module(out_flat).asarray(index)]
 
     def final_states(self, out_flat):
-        """Each sequence's state at its own last step L_j - 1, as a fresh (B, F) array."""
+        """Each sequence's state at its own last step L_j - 1, from torch's rows (Σ b_t, F): a fresh (B, F)."""
         if not self.packed:
             return out_flat[self.n - self.B:].copy()
-        lengths = (np.asarray(self.rows)[:, None] > np.arange(self.B)[None, :]).sum(0)  # L_j
-        index = np.asarray(self.offsets)[lengths - 1] + np.arange(self.B)
+        lengths = (np.asarray(self.real_rows)[:, None] > np.arange(self.B)[None, :]).sum(0)  # L_j
+        index = np.asarray(list(accumulate(self.real_rows, initial=0)))[lengths - 1] + np.arange(self.B)
         return out_flat[array_module(out_flat).asarray(index)]
 
 
-def widened(xp, a, b: int, g_final):
-    """The running gradient ``a`` (F, b') of step t as the (F, b) one of step t-1, b ≥ b' (a packed batch, going back).
-
-    ``a`` itself when b = b'.  Else a fresh array: its columns b'..b-1 are the sequences whose last step is t-1,
-    whose gradient starts there from the final-state output's, g_final[b':b]ᵀ (zeros when None); the caller writes
-    its first b' columns.
-    """
+def widened(xp, a, b: int):
+    """The running gradient ``a`` (F, b') of step t as the (F, b) one of step t-1, b ≥ b' (a packed batch, going
+    back): ``a`` itself when b = b', else a fresh array, zeros in its columns b'..b-1, whose first b' the caller
+    writes."""
     kept = a.shape[1]
     if b == kept:
         return a
     out = xp.empty((a.shape[0], b), a.dtype)
-    out[:, kept:] = 0 if g_final is None else g_final[kept:b].T
+    out[:, kept:] = 0
     return out
+
+
+def start_gradients(a, g_final, start: int, stop: int) -> None:
+    """a[:, start:stop] += g_final[start:stop]ᵀ: sequences start..stop-1 end at this step, so their gradient
+    (zero there until now) starts from the final-state output's (nothing when g_final is None)."""
+    if g_final is not None and stop > start:
+        a[:, start:stop] += g_final[start:stop].T
