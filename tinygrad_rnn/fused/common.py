@@ -14,10 +14,11 @@ loop over time is left with only the recurrent product and the gate arithmetic. 
 internal arrays come from the workspace pool.
 
 Packed batches (``batch_sizes``, torch's PackedSequence layout, see steps.py): the layers take
-torch's packed data (N, ·) as it is, and step t runs on its b_t = batch_sizes[t] rows only, so
-no work is spent on padding.  A sequence of length L_j stops at step L_j - 1: its final state
-is h_{L_j}, and backward starts its δh at that step (δh_{L_j} = g_{L_j} + g_n).  In the
-formulas of each file, "rows j < b_t" means the b_t rows of step t.
+and return torch's packed data (N, ·), and step t runs on its b_t = batch_sizes[t] rows (the
+LSTM and GRU on b_t rounded up to a multiple of 4: steps.py), not on padding.  A sequence of
+length L_j stops at step L_j - 1: its final state is h_{L_j}, and backward starts its δh at
+that step (δh_{L_j} = g_{L_j} + g_n).  In the formulas of each file, "rows j < b_t" means the
+b_t rows of step t.
 """
 from __future__ import annotations
 
@@ -69,7 +70,8 @@ def weight_grads(dq, x, h0, out, w_ih, dp_tail=None, steps=None, input_grad=True
     dq: dL/d(W_hh h_{t-1}ᵀ) as a (G, T·B) matrix, the steps side by side (column t·B + b: step t, sample b):
     the loop's ``Steps.columns`` matrix (LSTM), a ``gate_major`` copy (GRU), or the transposed view of a
     batch-major (T·B, G) array (RNN), which BLAS reads as it is.  Packed (``steps``, see steps.py):
-    x (N, I), out (N, H) and the N columns of dq are the packed rows.
+    x (N, I), out (N, H) and the N columns of dq are the steps' rows (wide ones when rounded: then
+    dL/dx comes back narrowed to torch's packed rows).
     The input side's gradient dp = dL/d(W_ih x_tᵀ) is the same matrix (RNN, LSTM) or, for the GRU,
     the same but for its last rows, given as ``dp_tail`` (G', T·B).  h0 (B, H) and the output states
     out (T, B, H) give the h_{t-1}; x (T, B, I).  Each sum over steps and samples is one product:

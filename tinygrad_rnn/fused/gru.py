@@ -19,7 +19,8 @@ Packed (``batch_sizes``, see steps.py), sequence j of length L_j runs steps t < 
     the forward step as above for j < b_t;   h_n[j] = h_{L_j}[j]
     δh_t[j] = g_t[j] + [j < b_{t+1}] (δh_{t+1} ⊙ z_{t+1} + W_hhᵀ δq_{t+1})[j] + [t = L_j - 1] g_n[j]
 and every sum over t runs over the N = Σ_t b_t rows that exist (no step or gradient for j ≥ b_t).
-The loop holds δh as (H, b_t): columns are added where b_t grows (going back in time, ``widened``).
+The loop runs step t on w_t ≥ b_t columns (steps.py: the added ones have zero input and stay at
+zero gradient), and holds δh as (H, w_t): columns are added where w_t grows (going back, ``widened``).
 Unlike the RNN and LSTM, the input and recurrent gradients differ (r gates
 only the recurrent part of n), so b_ih and b_hh get different gradients.
 The r and z thirds of b_hh sit outside any gate, so forward adds them to the

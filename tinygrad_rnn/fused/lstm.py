@@ -21,8 +21,9 @@ Packed (``batch_sizes``, see steps.py), sequence j of length L_j runs steps t < 
     δh_t[j] = g_t[j] + [j < b_{t+1}] (W_hhᵀ δa_{t+1})[j] + [t = L_j - 1] g_h[j]
     δc_t[j] += [j < b_{t+1}] δc_{t+1}[j] ⊙ f_{t+1}[j] + [t = L_j - 1] g_c[j]   (before the δh_t term)
 and every sum over t runs over the N = Σ_t b_t rows that exist (no step or gradient for j ≥ b_t).
-The loop holds δh, δc (and forward c) as (H, b_t): columns are added (backward, ``widened``) or
-dropped (forward) where b_t changes.
+The loop runs step t on w_t ≥ b_t columns (steps.py: the added ones have zero input and stay at
+zero gradient), and holds δh, δc (and forward c) as (H, w_t): columns are added (backward,
+``widened``) or dropped (forward) where w_t changes.
 
 What forward keeps for backward is exactly those local derivatives: the
 stacked ∂(c_t, c_t, c_t, h_t)/∂(a_i, a_f, a_g, a_o) (4H per step), ∂h_t/∂c_t

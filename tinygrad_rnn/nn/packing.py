@@ -1,11 +1,12 @@
-"""How the recurrent layers run a PackedSequence: each sequence to its own end, no work on padding.
+"""How the recurrent layers run a PackedSequence: each sequence to its own end, not on padding.
 
 A packed batch (``nn.utils.rnn``) holds its sequences sorted longest first.
 The fused layers take its data (N, ·) as it is, with ``rows`` (b_t =
-batch_sizes[t], how many sequences run at step t; see fused/steps.py); the
-unrolled path unpacks it to a padded (T, B, ·) batch in that sorted order and
-``unroll`` steps only the first b_t sequences at step t.  Either way: no work on
-padding, and a finished sequence's state stays as it was at its end.  A reverse
+batch_sizes[t], how many sequences run at step t; the fused LSTM and GRU round
+b_t up to a multiple of 4 columns, see fused/steps.py); the unrolled path unpacks
+it to a padded (T, B, ·) batch in that sorted order and ``unroll`` steps only the
+first b_t sequences at step t.  Either way: no work on padding, and a finished
+sequence's state stays as it was at its end.  A reverse
 direction reads each sequence backwards from its own end (``reverse_packed`` on
 packed data, ``reverse_within_lengths`` on padded), not from the padding.
 
