@@ -18,6 +18,7 @@ rows as the packed batch and the same T steps, no packing at all (how close the
 packed step comes to paying for its real rows only).
 
     python benchmarks/bench_rnn.py --packed-only --threads 1   # one BLAS thread per side
+    python benchmarks/bench_rnn.py --device cuda --no-unrolled  # on a GPU: CuPy against torch's cuDNN
 """
 from __future__ import annotations
 
@@ -43,12 +44,12 @@ def data(batch: int, hidden: int, seq: int, features: int):
             rng.standard_normal((seq, batch, hidden)).astype(np.float32))
 
 
-def ours(kind: str, impl: str, batch: int, hidden: int, seq: int, features: int):
+def ours(kind: str, impl: str, batch: int, hidden: int, seq: int, features: int, device: str = "cpu"):
     x, w = data(batch, hidden, seq, features)
     tr.manual_seed(0)
-    model = getattr(nn, kind)(x.shape[2], hidden, impl=impl)
+    model = getattr(nn, kind)(x.shape[2], hidden, impl=impl).to(device)
     opt = optim.Adam(model.parameters(), lr=1e-3)
-    xt, wt = tr.Tensor(x), tr.Tensor(w)
+    xt, wt = tr.tensor(x, device=device), tr.tensor(w, device=device)
 
     def step():
         out, _ = model(xt)
@@ -57,10 +58,18 @@ def ours(kind: str, impl: str, batch: int, hidden: int, seq: int, features: int)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        finish(loss, device)
     return step
 
 
-def packed_or_padded(kind: str, layout: str, batch: int, hidden: int, seq: int, features: int):
+def finish(loss, device: str) -> None:
+    """On a GPU, read the loss, as a training loop that logs it does: the read waits for the step's queued
+    work, so the time is the step's, not its launch's (both libraries alike).  On the CPU: nothing."""
+    if device != "cpu":
+        loss.item()
+
+
+def packed_or_padded(kind: str, layout: str, batch: int, hidden: int, seq: int, features: int, device: str = "cpu"):
     """Our fused training step on a batch with lengths uniform in [1, seq]: ``layout`` "packed", or "padded" to
     seq; or "half": the first batch/2 sequences padded to seq (as many rows as the packed batch, padding-free)."""
     from tinygrad_rnn.nn.utils.rnn import pack_padded_sequence
@@ -69,12 +78,12 @@ def packed_or_padded(kind: str, layout: str, batch: int, hidden: int, seq: int, 
     if layout == "half":
         x, w = x[:, : batch // 2].copy(), w[:, : batch // 2].copy()
     tr.manual_seed(0)
-    model = getattr(nn, kind)(x.shape[2], hidden)
+    model = getattr(nn, kind)(x.shape[2], hidden).to(device)
     opt = optim.Adam(model.parameters(), lr=1e-3)
-    xt, wt = tr.Tensor(x), tr.Tensor(w)
+    xt, wt = tr.tensor(x, device=device), tr.tensor(w, device=device)
     if layout == "packed":
         rows = int(lengths.sum())
-        wt = tr.Tensor(np.random.default_rng(2).standard_normal((rows, hidden)).astype(np.float32))
+        wt = tr.tensor(np.random.default_rng(2).standard_normal((rows, hidden)).astype(np.float32), device=device)
 
     def step():
         if layout == "packed":
@@ -86,15 +95,17 @@ def packed_or_padded(kind: str, layout: str, batch: int, hidden: int, seq: int, 
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        finish(loss, device)
     return step
 
 
-def theirs(kind: str, cells: bool, batch: int, hidden: int, seq: int, features: int):
+def theirs(kind: str, cells: bool, batch: int, hidden: int, seq: int, features: int, device: str = "cpu"):
     x, w = data(batch, hidden, seq, features)
     torch.manual_seed(0)
     module = (getattr(torch.nn, kind + "Cell") if cells else getattr(torch.nn, kind))(x.shape[2], hidden)
+    module = module.to(device)
     opt = torch.optim.Adam(module.parameters(), lr=1e-3)
-    xt, wt = torch.from_numpy(x), torch.from_numpy(w)
+    xt, wt = torch.from_numpy(x).to(device), torch.from_numpy(w).to(device)
 
     def forward():
         if not cells:
@@ -111,6 +122,7 @@ def theirs(kind: str, cells: bool, batch: int, hidden: int, seq: int, features: 
         loss.backward()
         torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
         opt.step()
+        finish(loss, device)
     return step
 
 
@@ -123,12 +135,18 @@ def main() -> None:
     p.add_argument("--no-unrolled", action="store_true", help="skip the unrolled/cell-loop comparison")
     p.add_argument("--packed-only", action="store_true", help="only the packed-vs-padded table")
     p.add_argument("--threads", type=int, default=None, help="BLAS/torch threads (default: theirs)")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                   help="cuda: ours on CuPy against torch's cuDNN layers (needs CuPy and torch with CUDA)")
     args = p.parse_args()
     if torch is None:
         raise SystemExit("bench_rnn.py compares against PyTorch: pip install torch==2.13.0")
+    if args.device == "cuda" and not (tr.cuda.is_available() and torch.cuda.is_available()):
+        raise SystemExit(f"--device cuda needs a GPU that CuPy and torch both see: CuPy sees one: "
+                         f"{tr.cuda.is_available()}, torch sees one: {torch.cuda.is_available()}")
     print(machine_line())
     threads = args.threads or torch.get_num_threads()
-    print(f"torch {torch.__version__}, {threads} threads; float32; ms per training step, "
+    where = f"{threads} threads" if args.device == "cpu" else f"device cuda ({torch.cuda.get_device_name()})"
+    print(f"torch {torch.__version__}, {where}; float32; ms per training step, "
           f"median (min–max) of {args.samples}\n")
     head = f"{'config':16} {'layer':5} {'ours fused':>20} {'torch nn':>20} {'ratio':>6}"
     if not args.no_unrolled:
@@ -140,7 +158,7 @@ def main() -> None:
     for cfg in args.configs:
         batch, hidden, seq = map(int, cfg.split(","))
         for kind in KINDS:
-            sides = {name: (packed_or_padded, (kind, name, batch, hidden, seq, args.input))
+            sides = {name: (packed_or_padded, (kind, name, batch, hidden, seq, args.input, args.device))
                      for name in ("packed", "padded", "half")}
             t = interleaved_processes(threads_held(sides, args.threads), repeats=args.samples, warmup=3)
             ms = {k: f"{v[0] * 1e3:6.2f} ({v[1] * 1e3:.1f}–{v[2] * 1e3:.1f})" for k, v in t.items()}
@@ -153,7 +171,7 @@ def compare_with_torch(args, head: str) -> None:
     print(head)
     for cfg in args.configs:
         batch, hidden, seq = map(int, cfg.split(","))
-        shape = (batch, hidden, seq, args.input)
+        shape = (batch, hidden, seq, args.input, args.device)
         for kind in KINDS:
             sides = {"fused": (ours, (kind, "fused") + shape), "torch": (theirs, (kind, False) + shape)}
             if not args.no_unrolled:

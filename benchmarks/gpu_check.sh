@@ -48,15 +48,11 @@ say "tests (GPU tests on real CuPy): $(tail -1 "$OUT/tests.log")"
 grep -E '^(FAILED|ERROR)' "$OUT/tests.log" | head -20 >> "$OUT/summary.txt"
 
 if $PYTHON -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)" 2>/dev/null; then
-  if $PYTHON benchmarks/bench_rnn.py --help 2>/dev/null | grep -q -- '--device'; then
-    if $PYTHON benchmarks/bench_rnn.py --device cuda --no-unrolled --samples 15 >"$OUT/bench_rnn.txt" 2>&1; then
-      say "bench_rnn (ms per training step, ours vs torch cuDNN):"
-      sed 's/^/  /' "$OUT/bench_rnn.txt" >> "$OUT/summary.txt"
-    else
-      say "bench_rnn FAILED (see $OUT/bench_rnn.txt)"
-    fi
+  if $PYTHON benchmarks/bench_rnn.py --device cuda --no-unrolled --samples 15 >"$OUT/bench_rnn.txt" 2>&1; then
+    say "bench_rnn (ms per training step, ours vs torch cuDNN):"
+    sed 's/^/  /' "$OUT/bench_rnn.txt" >> "$OUT/summary.txt"
   else
-    say "bench_rnn: skipped, benchmarks/bench_rnn.py has no --device option yet (docs/gpu.md)"
+    say "bench_rnn FAILED (see $OUT/bench_rnn.txt)"
   fi
 else
   say "bench_rnn: skipped, torch with CUDA is not installed (pip install torch with a CUDA build)"
