@@ -14,7 +14,7 @@ KINDS = [("RNN", "tanh"), ("RNN", "relu"), ("LSTM", None), ("GRU", None)]
 
 def packed_config(kinds):
     return st.fixed_dictionaries({
-        "kind": st.sampled_from(kinds), "lengths": st.lists(st.integers(1, 5), min_size=1, max_size=4),
+        "kind": st.sampled_from(kinds), "lengths": st.lists(st.integers(1, 5), min_size=1, max_size=9),
         "layers": st.integers(1, 2), "bidirectional": st.booleans(), "batch_first": st.booleans(),
         "enforce_sorted": st.booleans(), "with_hx": st.booleans(), "impl": st.sampled_from(["fused", "unrolled"]),
         "seed": st.integers(0, 2**16)})

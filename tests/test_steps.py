@@ -1,5 +1,5 @@
 """The fused layers' step layout (tinygrad_rnn/fused/steps.py): a packed batch's rows, and the wider steps
-(a multiple of 4 columns) on which the LSTM and GRU run it, exact to the last bit of what they return."""
+(a multiple of 4 columns) on which the LSTM and GRU run it, which change nothing in what they return."""
 import numpy as np
 import pytest
 from hypothesis import given, settings

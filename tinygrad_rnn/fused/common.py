@@ -3,8 +3,8 @@ at once, and the weight gradients of all steps at once.
 
 Layout: inputs, outputs and gradients keep torch's batch-major (T, B, feature), or its
 packed (N, feature).  The RNN has one gate and computes in that layout throughout.  The
-LSTM and GRU loops work *hidden-major*, a block (features, b_t) per step (steps.py), e.g.
-gates (G·H, b_t): then each gate of a step, a[:H] or a[H:2H], is one contiguous block,
+LSTM and GRU loops work *hidden-major*, a block (features, w_t) per step (steps.py), e.g.
+gates (G·H, w_t): then each gate of a step, a[:H] or a[H:2H], is one contiguous block,
 and the many small elementwise operations of the loop run on contiguous memory (about
 3× faster in NumPy than on the column slices of a (B, G·H) array); their recurrent
 product is W_hh h_{t-1}ᵀ.
@@ -49,7 +49,7 @@ def empty(xp, shape, dtype):
 
 
 def project_inputs(x, w_ih, b, steps):
-    """W_ih x_tᵀ (+ b) for every step, hidden-major: (pooled buffer, its per-step (G, b_t) blocks), which the
+    """W_ih x_tᵀ (+ b) for every step, hidden-major: (pooled buffer, its per-step (G, w_t) blocks), which the
     loop then reuses.  One batched matmul per run of steps of one width (see steps.py): one in all when padded.
     """
     xp = array_module(x)

@@ -25,7 +25,7 @@ Unlike the RNN and LSTM, the input and recurrent gradients differ (r gates
 only the recurrent part of n), so b_ih and b_hh get different gradients.
 The r and z thirds of b_hh sit outside any gate, so forward adds them to the
 input projection once for all steps; only b_hn stays inside the loop.
-Arrays inside are hidden-major blocks, (F, b_t) per step (see steps.py).
+Arrays inside are hidden-major blocks, (F, w_t) per step (see steps.py).
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class FusedGRU(FusedFunction):
 
     def forward(self, x, h0, w_ih, w_hh, *biases, batch_sizes=None):
         xp = array_module(x)
-        steps = Steps(x, batch_sizes, multiple=WIDTH_MULTIPLE)  # step t: hidden-major blocks (F, b_t) (steps.py)
+        steps = Steps(x, batch_sizes, multiple=WIDTH_MULTIPLE)  # step t: hidden-major blocks (F, w_t) (steps.py)
         x, B, H = steps.widen(x), steps.B, w_hh.shape[1]
         b_in = b_hn = None
         if biases:

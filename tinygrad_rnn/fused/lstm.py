@@ -34,7 +34,7 @@ Forward computes all four gates with one tanh over the stacked block: as
 σ(a) = (1 + tanh(a/2)) / 2, the σ rows of the weights are halved once, so the
 block holds [a_i/2, a_f/2, a_g, a_o/2], and τ = tanh of it gives g = τ_g and
 [i, f, o] = (1 + τ)/2.
-Arrays inside are hidden-major blocks, (F, b_t) per step (see steps.py).
+Arrays inside are hidden-major blocks, (F, w_t) per step (see steps.py).
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class FusedLSTM(FusedFunction):
 
     def forward(self, x, h0, c0, w_ih, w_hh, *biases, batch_sizes=None):
         xp = array_module(x)
-        steps = Steps(x, batch_sizes, multiple=WIDTH_MULTIPLE)  # step t: hidden-major blocks (F, b_t) (steps.py)
+        steps = Steps(x, batch_sizes, multiple=WIDTH_MULTIPLE)  # step t: hidden-major blocks (F, w_t) (steps.py)
         x, B, H = steps.widen(x), steps.B, w_hh.shape[1]
         # projected[t]: the input part of the pre-activations (σ rows halved), then overwritten by partials[t],
         # ∂(c,c,c,h)/∂a of step t (one array: each step's block is read before it is written)
@@ -72,11 +72,11 @@ class FusedLSTM(FusedFunction):
         (dh_dc_buffer, dh_dc), (forget_buffer, forget) = (steps.blocks(xp, H, dtype) for _ in "ab")
         hs_buffer, hs = steps.blocks(xp, H, dtype, pooled=False)
         gates_buffer = empty(xp, (4 * H * B,), dtype)
-        c = c0.T.astype(dtype, copy=False)  # c_{t-1} (H, b_t): each step's c_t is a fresh array
+        c = c0.T.astype(dtype, copy=False)  # c_{t-1} (H, w_t): each step's c_t is a fresh array
         c_n = xp.empty((B, H), dtype)  # each sequence's last c, saved as it ends
         h, last, running = h0.T, None, B
         for t, b in enumerate(steps.rows):
-            if steps.real_rows[t] != running:  # sequences running..b_t-1 ended at step t-1: keep their c_n
+            if steps.real_rows[t] != running:  # sequences b_t..running-1 ended at step t-1: keep their c_n
                 c_n[steps.real_rows[t]: running] = c[:, steps.real_rows[t]: running].T
                 running = steps.real_rows[t]
             if b != last:  # fewer columns from here: c_{t-1} of the others, a view

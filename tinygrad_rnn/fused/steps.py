@@ -6,14 +6,15 @@ without padding: step t is the contiguous block of rows o_t .. o_t + b_t - 1 of 
 b_t rows of step t-1.  The fused layers take and return that layout, and the loop over
 time works on step t's rows only.  A padded batch is the special case b_t = B for every t.
 
-Inside the LSTM and GRU loops the per-step arrays are *hidden-major* blocks, (F, b_t):
+Inside the LSTM and GRU loops the per-step arrays are *hidden-major* blocks, (F, w_t), w_t the
+columns step t runs on (b_t, or b_t rounded up: wide steps, below):
 step t's block is contiguous (``Steps.blocks``), so each gate, block[:H] or block[H:2H],
 is one contiguous run, and the many small elementwise operations run on contiguous
 memory (2-4× faster in NumPy than on column slices of a (F, B) or (b_t, G·H) array).
 
 Wide steps (LSTM and GRU on a packed batch, ``multiple``).  Step t runs on w_t columns, b_t
 rounded up to a multiple of 4 (at most B).  Then the steps fall into a few *runs* of one width
-(at most B/4; lengths uniform in [1, 50] over 64 sequences: 35 distinct b_t, 16 runs), and a
+(at most ⌈B/4⌉; lengths uniform in [1, 50] over 64 sequences: 35 distinct b_t, 16 runs), and a
 run of k steps of width w is one (k, F, w) array, handled as a padded batch is: the input
 projection is one batched matmul per run, moving a run between batch-major rows and
 hidden-major blocks one transposed copy; with a width per step these were T small copies and
@@ -56,6 +57,7 @@ class Steps:
     """
 
     def __init__(self, x, batch_sizes=None, multiple: int = 1):
+        self._device_index = None  # real_index on the arrays' device, uploaded once
         if batch_sizes is None:  # padded: x (T, B, ·)
             self.T, self.B = x.shape[0], x.shape[1]
             self.real_rows = [self.B] * self.T
@@ -96,32 +98,37 @@ class Steps:
         rounded)."""
         if not self.rounded:
             return a
-        xp = array_module(a)
-        out = xp.zeros((self.n, a.shape[-1]), a.dtype)
-        out[xp.asarray(self.real_index)] = a
+        out = array_module(a).zeros((self.n, a.shape[-1]), a.dtype)
+        out[self.device_index(a)] = a
         return out
 
     def narrow(self, a):
         """The wide rows a (N, F) → torch's packed rows (Σ b_t, F), a fresh array (``a`` itself unless rounded)."""
-        return a if not self.rounded else a[array_module(a).asarray(self.real_index)]
+        return a if not self.rounded else a[self.device_index(a)]
+
+    def device_index(self, like):
+        """``real_index`` as an array of ``like``'s module (NumPy or CuPy): uploaded to a GPU once per batch."""
+        if self._device_index is None:
+            self._device_index = array_module(like).asarray(self.real_index)
+        return self._device_index
 
     def by_run(self, buffer, F: int):
         """A buffer of hidden-major blocks (N·F) → each run of steps of one width w as one (steps, F, w) view."""
         return [buffer[F * first: F * end].reshape(k, F, width) for k, width, first, end in self.runs]
 
     def blocks(self, xp, F: int, dtype, pooled: bool = True):
-        """A buffer (pooled unless ``pooled=False``) and its per-step hidden-major blocks [(F, b_t) contiguous]."""
+        """A buffer (pooled unless ``pooled=False``) and its per-step hidden-major blocks [(F, w_t) contiguous]."""
         buffer = self.empty(xp, (self.n * F,), dtype) if pooled else xp.empty((self.n * F,), dtype)
         return buffer, [block for run in self.by_run(buffer, F) for block in run]
 
     def columns(self, xp, F: int, dtype):
-        """A pooled gate-major (F, N) buffer and its per-step column blocks (F, b_t): strided views (rows of b_t),
+        """A pooled gate-major (F, N) buffer and its per-step column blocks (F, w_t): strided views (rows of w_t),
         written by the loop, and read as one matrix by the products over all steps (no ``gate_major`` copy)."""
         buffer = self.empty(xp, (F, self.n), dtype)
         return buffer, [buffer[:, o: o + b] for o, b in zip(self.offsets, self.rows)]
 
     def to_blocks(self, a):
-        """Batch-major a (T, B, F) or (N, F) → a pooled buffer and its hidden-major blocks (F, b_t): a copy."""
+        """Batch-major a (T, B, F) or (N, F) → a pooled buffer and its hidden-major blocks (F, w_t): a copy."""
         a, F = self.flat(a), a.shape[-1]
         buffer, blocks = self.blocks(array_module(a), F, a.dtype)
         for (k, width, first, end), run in zip(self.runs, self.by_run(buffer, F)):
@@ -129,14 +136,14 @@ class Steps:
         return buffer, blocks
 
     def from_blocks(self, buffer, F: int):
-        """A buffer of hidden-major blocks (F, b_t) → a fresh batch-major (N, F) (an output: never pooled)."""
+        """A buffer of hidden-major blocks (F, w_t) → a fresh batch-major (N, F) (an output: never pooled)."""
         out = array_module(buffer).empty((self.n, F), buffer.dtype)
         for (k, width, first, end), run in zip(self.runs, self.by_run(buffer, F)):
             out[first: end].reshape(k, width, F)[...] = run.transpose(0, 2, 1)
         return out
 
     def gate_major(self, buffer, G: int):
-        """A buffer of hidden-major blocks (G, b_t) → a pooled (G, N): the steps side by side, for one matmul
+        """A buffer of hidden-major blocks (G, w_t) → a pooled (G, N): the steps side by side, for one matmul
         over all of them.  (Each run's rows of w stay whole: ~4× faster than a full transpose to (N, G).)"""
         out = self.empty(array_module(buffer), (G, self.n), buffer.dtype)
         for (k, width, first, end), run in zip(self.runs, self.by_run(buffer, G)):
