@@ -66,7 +66,7 @@ def torch_model(ours, args):
             return (h, torch.zeros_like(h)) if args.model == "lstm" else h
 
     model = Seq2Seq()
-    model.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    model.load_state_dict({k: torch.tensor(v) for k, v in ours.state_dict().items()})
     return model
 
 

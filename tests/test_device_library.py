@@ -179,6 +179,15 @@ def test_to_and_numpy_move_tensors_and_gradients(gpu):
     assert {p.device for p in m.to("cpu").parameters()} == {"cpu"}
 
 
+def test_numpy_conversion_of_a_gpu_tensor_is_a_copy(gpu):
+    """np.asarray of a GPU tensor reads it back (a copy, as .numpy()); copy=False refuses, as NumPy asks."""
+    y = tr.tensor(np.arange(3.0), device="cuda")
+    a = np.asarray(y)
+    assert type(a) is np.ndarray and a.tolist() == [0.0, 1.0, 2.0]
+    with pytest.raises(ValueError, match="a copy is needed"):
+        np.asarray(y, copy=False)
+
+
 def copy_model(device):
     model = tr.SequenceModel("gru", VOCAB, 8, vocab_size=VOCAB, embedding_dim=4, num_layers=2, dropout=0.25,
                              dtype=np.float64)

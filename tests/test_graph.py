@@ -156,6 +156,19 @@ def test_item_numpy_and_repr():
         tr.Tensor(np.ones(2)).item()
 
 
+def test_numpy_conversion_shares_memory_or_copies_as_numpy_asks():
+    """np.asarray(t) is t.numpy() (shared on the CPU); a dtype casts (a copy), and copy=False refuses a copy."""
+    x = tr.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    a = np.asarray(x)
+    assert a.dtype == np.float64 and np.shares_memory(a, x.numpy())
+    b, c = np.asarray(x, dtype=np.float32), np.array(x)
+    assert b.dtype == np.float32 and not np.shares_memory(b, x.numpy()) and not np.shares_memory(c, x.numpy())
+    np.testing.assert_array_equal(c, x.numpy())
+    with pytest.raises(ValueError, match="a copy is needed"):
+        np.asarray(x, dtype=np.float32, copy=False)
+    assert np.asarray(tr.tensor(2.5)).shape == () and np.asarray(tr.tensor([1, 2])).dtype == np.int64
+
+
 @pytest.mark.parametrize("name", sorted(OPS))
 def test_float32_stays_float32_through_forward_and_backward(name):
     """No op promotes to float64 behind the user's back (a NumPy int64 scalar would)."""

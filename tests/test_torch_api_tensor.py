@@ -81,6 +81,17 @@ def test_tensor_copies_and_from_numpy_shares():
     assert tt.tolist() == t.tolist() and tf.tolist() == f.tolist()
 
 
+def test_torch_takes_our_tensors_through_dlpack():
+    """torch.tensor(t) copies our data, torch.from_dlpack(t) shares it; dtype and shape kept (0-d too)."""
+    x = tr.tensor(np.arange(6.0).reshape(2, 3))
+    copied, shared = torch.tensor(x), torch.from_dlpack(x)
+    assert copied.dtype == torch.float64 and copied.tolist() == x.tolist()
+    x.numpy()[0, 0] = 7.0
+    assert copied[0, 0].item() == 0.0 and shared[0, 0].item() == 7.0
+    for t in (tr.tensor(2.5), tr.tensor([1, 2])):
+        assert torch.tensor(t).tolist() == t.tolist() and str(torch.tensor(t).dtype) == f"torch.{t.dtype}"
+
+
 # ----- methods and functions, values and gradients
 GRAD_CASES = {
     "view": (lambda L, x: x.view(4, 3), [M]),

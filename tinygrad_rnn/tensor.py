@@ -148,6 +148,24 @@ class Tensor:
         """
         return backend.to_numpy(self.array)
 
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """NumPy's conversion, ``np.asarray(t)``: the data as ``numpy()`` gives it (shared on the CPU, copied
+        from a GPU), cast to ``dtype`` if given; ``copy=False`` raises where a copy is needed (NumPy's rule)."""
+        cast = dtype is not None and np.dtype(dtype) != self.dtype
+        if copy is False and (cast or self.device != "cpu"):
+            raise ValueError(f"np.asarray(copy=False) of a {self.device} {self.dtype} tensor as {dtype}: "
+                             "a copy is needed")
+        a = self.numpy().astype(dtype, copy=False) if cast else self.numpy()
+        return a.copy() if copy else a
+
+    def __dlpack__(self, **kwargs):
+        """The DLPack capsule of the data (no copy): ``torch.from_dlpack(t)`` shares its memory,
+        ``torch.tensor(t)`` copies it, as for a torch tensor."""
+        return self.array.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self.array.__dlpack_device__()
+
     def item(self):
         """The one element as a Python number."""
         if self.array.size != 1:
