@@ -92,12 +92,10 @@ class FusedGRU(FusedFunction):
         # δq = [δr, δz, δn r] (the recurrent part's gradient) and δp_n = δn; δp = [δr, δz, δp_n]
         (d_recurrent_buffer, d_recurrent), (d_input_n_buffer, d_input_n) = (steps.blocks(xp, G * H, out.dtype)
                                                                             for G in (3, 1))
-        dh, last, running = xp.zeros((H, steps.rows[-1]), out.dtype), None, 0
+        dh, last = xp.zeros((H, steps.rows[-1]), out.dtype), None
         for t in range(steps.T - 1, -1, -1):
             b = steps.rows[t]
-            if steps.real_rows[t] != running:  # sequences whose last step is t: δh_t = g_n to start
-                start_gradients(dh, g_n, running, steps.real_rows[t])
-                running = steps.real_rows[t]
+            start_gradients(dh, g_n, steps.ending(t))          # sequences whose last step is t: from g_n
             if b != last:
                 through_n, slope, dh_recurrent = [xp.empty((H, b), out.dtype) for _ in range(3)]
                 last = b

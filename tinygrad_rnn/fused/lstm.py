@@ -74,11 +74,8 @@ class FusedLSTM(FusedFunction):
         gates_buffer = empty(xp, (4 * H * B,), dtype)
         c = c0.T.astype(dtype, copy=False)  # c_{t-1} (H, w_t): each step's c_t is a fresh array
         c_n = xp.empty((B, H), dtype)  # each sequence's last c, saved as it ends
-        h, last, running = h0.T, None, B
+        h, last = h0.T, None
         for t, b in enumerate(steps.rows):
-            if steps.real_rows[t] != running:  # sequences b_t..running-1 ended at step t-1: keep their c_n
-                c_n[steps.real_rows[t]: running] = c[:, steps.real_rows[t]: running].T
-                running = steps.real_rows[t]
             if b != last:  # fewer columns from here: c_{t-1} of the others, a view
                 if last is not None:
                     c = c[:, :b]
@@ -114,7 +111,9 @@ class FusedLSTM(FusedFunction):
             xp.multiply(h_t, tanh_ct, out=dh_dc_t)              # ∂h_t/∂c_t = o (1 - tanh² c_t) = o - h_t tanh(c_t)
             xp.subtract(o, dh_dc_t, out=dh_dc_t)
             forget[t][...] = f                                  # ∂c_t/∂c_{t-1}
-        c_n[:running] = c[:, :running].T
+            ended = steps.ending(t)
+            if ended.stop > ended.start:                        # sequences whose last step is t: their c_n
+                c_n[ended] = c[:, ended].T
         WORKSPACE.give(gates_buffer)
         out = steps.from_blocks(hs_buffer, H)  # the states, kept once: in the output, unless rounded (steps.py)
         states = steps.narrow(out)
@@ -129,13 +128,11 @@ class FusedLSTM(FusedFunction):
         dh, dc = (xp.zeros((H, steps.rows[-1]), out.dtype) for _ in "hc")
         g_buffer, g = (None, None) if g is None else steps.to_blocks(steps.widen(g))
         d_gates_buffer, d_gates = steps.columns(xp, 4 * H, out.dtype)  # δa_t: the columns of step t
-        last, running = None, 0
+        last = None
         for t in range(steps.T - 1, -1, -1):
             b = steps.rows[t]
-            if steps.real_rows[t] != running:  # sequences whose last step is t: δh_t = g_h, δc_t = g_c to start
-                start_gradients(dh, g_h, running, steps.real_rows[t])
-                start_gradients(dc, g_c, running, steps.real_rows[t])
-                running = steps.real_rows[t]
+            start_gradients(dh, g_h, steps.ending(t))          # sequences whose last step is t: from g_h, g_c
+            start_gradients(dc, g_c, steps.ending(t))
             if b != last:
                 dc_from_h = xp.empty((H, b), out.dtype)
                 last = b

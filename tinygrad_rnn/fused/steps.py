@@ -18,11 +18,12 @@ rounded up to a multiple of 4 (at most B).  Then the steps fall into a few *runs
 run of k steps of width w is one (k, F, w) array, handled as a padded batch is: the input
 projection is one batched matmul per run, moving a run between batch-major rows and
 hidden-major blocks one transposed copy; with a width per step these were T small copies and
-a strided read of the projection every step (together ~10 % of a packed step).  The added
-columns j = b_t..w_t-1 belong to sequences that have ended: ``widen`` gives them zero input
-rows, their state runs on harmlessly and is never read (outputs and final states come from the
-real columns, ``narrow``), and backward starts them at zero gradient, so their gradient stays
-exactly zero and adds nothing to the weight gradients (W_hhᵀ δa of a zero column is zero).
+a strided read of the projection every step (together ~10 % of a packed layer's forward
+and backward, 2 threads; 2-5 % of a training step).  The added columns j = b_t..w_t-1 belong
+to sequences that have ended: ``widen`` gives them zero input rows, their state runs on
+harmlessly and is never read (outputs and final states come from the real columns, ``narrow``),
+and backward starts them at zero gradient, so their gradient stays exactly zero and adds
+nothing to the weight gradients (W_hhᵀ δa of a zero column is zero).
 The cost: up to 3 columns of work per step (2-7 % more rows in the benchmark's batches).
 
 The loop's running state (forward c, backward δh and δc) is a contiguous (H, w_t) too: forward
@@ -74,9 +75,10 @@ class Steps:
             self.runs.append((k, width, self.offsets[t], self.offsets[t + k]))
             t += k
         self.rounded = self.rows != self.real_rows
+        self.real_offsets = list(accumulate(self.real_rows, initial=0))  # torch's packed rows of each step
         if self.rounded:  # the wide row of each real row: rank j of step t → o_t + j
-            real_offsets = np.repeat(list(accumulate(self.real_rows[:-1], initial=0)), self.real_rows)
-            self.real_index = np.repeat(self.offsets[:-1], self.real_rows) + np.arange(len(real_offsets)) - real_offsets
+            rank = np.arange(self.real_offsets[-1]) - np.repeat(self.real_offsets[:-1], self.real_rows)
+            self.real_index = np.repeat(self.offsets[:-1], self.real_rows) + rank
 
     def empty(self, xp, shape: tuple, dtype):
         """A pooled scratch array whose size is a multiple of the N rows; packed, a view of one pooled for T·B
@@ -111,6 +113,10 @@ class Steps:
         if self._device_index is None:
             self._device_index = array_module(like).asarray(self.real_index)
         return self._device_index
+
+    def ending(self, t: int) -> slice:
+        """The sequences whose last step is t: b_{t+1}..b_t - 1 (b_T = 0)."""
+        return slice(self.real_rows[t + 1] if t + 1 < self.T else 0, self.real_rows[t])
 
     def by_run(self, buffer, F: int):
         """A buffer of hidden-major blocks (N·F) → each run of steps of one width w as one (steps, F, w) view."""
@@ -164,7 +170,7 @@ class Steps:
         if not self.packed:
             return out_flat[self.n - self.B:].copy()
         lengths = (np.asarray(self.real_rows)[:, None] > np.arange(self.B)[None, :]).sum(0)  # L_j
-        index = np.asarray(list(accumulate(self.real_rows, initial=0)))[lengths - 1] + np.arange(self.B)
+        index = np.asarray(self.real_offsets)[lengths - 1] + np.arange(self.B)
         return out_flat[array_module(out_flat).asarray(index)]
 
 
@@ -180,8 +186,8 @@ def widened(xp, a, b: int):
     return out
 
 
-def start_gradients(a, g_final, start: int, stop: int) -> None:
-    """a[:, start:stop] += g_final[start:stop]ᵀ: sequences start..stop-1 end at this step, so their gradient
-    (zero there until now) starts from the final-state output's (nothing when g_final is None)."""
-    if g_final is not None and stop > start:
-        a[:, start:stop] += g_final[start:stop].T
+def start_gradients(a, g_final, ended: slice) -> None:
+    """a[:, ended] += g_final[ended]ᵀ: the sequences ``ended`` (``Steps.ending``) end at this step, so their
+    gradient (zero there until now) starts from the final-state output's (nothing when g_final is None)."""
+    if g_final is not None and ended.stop > ended.start:
+        a[:, ended] += g_final[ended].T
